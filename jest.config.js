@@ -1,0 +1,19 @@
+// Two projects: unit specs sit beside the code; e2e specs in test/ boot the real app on a
+// real database (embedded PGlite by default, the Postgres server when DATABASE_URL or
+// TEST_DATABASE_URL is set).
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] };
+const common = { moduleFileExtensions: ['js', 'json', 'ts'], testEnvironment: 'node', transform };
+
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', rootDir: '.', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'e2e',
+      rootDir: '.',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      setupFiles: ['<rootDir>/test/setup-env.ts'],
+      testTimeout: 60000,
+    },
+  ],
+};

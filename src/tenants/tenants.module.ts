@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module';
+import { ClientsModule } from '../clients/clients.module';
+import { UsersModule } from '../users/users.module';
+import { SystemTenantBootstrap } from './system-tenant.bootstrap';
+import { Tenant } from './tenant.entity';
+import { TenantsService } from './tenants.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Tenant]), UsersModule, ClientsModule, AuditModule],
+  providers: [TenantsService, SystemTenantBootstrap],
+  exports: [TenantsService],
+})
+export class TenantsModule {}

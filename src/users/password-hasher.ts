@@ -1,0 +1,46 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Algorithm, hash, verify } from '@node-rs/argon2';
+import type { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
+
+/** argon2id with the configured cost (OWASP: m=19456 KiB, t=2, p=1 by default). */
+@Injectable()
+export class PasswordHasher {
+  private readonly options;
+  private readonly params: string;
+  private dummyHash: Promise<string> | null = null;
+
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    const { memoryKib, iterations, parallelism } = config.argon2;
+    this.options = { algorithm: Algorithm.Argon2id, memoryCost: memoryKib, timeCost: iterations, parallelism };
+    this.params = `m=${memoryKib},t=${iterations},p=${parallelism}`;
+  }
+
+  hash(password: string): Promise<string> {
+    return hash(password, this.options);
+  }
+
+  async verify(passwordHash: string, password: string): Promise<boolean> {
+    try {
+      return await verify(passwordHash, password);
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Burns the same time as verify() for a user that does not exist, so a wrong username
+   * and a wrong password cannot be told apart by timing.
+   */
+  async verifyDummy(password: string): Promise<false> {
+    this.dummyHash ??= this.hash('tessera-dummy-password-for-timing');
+    await this.verify(await this.dummyHash, password);
+    return false;
+  }
+
+  /** True when the hash was made with other parameters than the configured ones. */
+  needsRehash(passwordHash: string): boolean {
+    const [, algorithm, version, params] = passwordHash.split('$');
+    return algorithm !== 'argon2id' || version !== 'v=19' || params !== this.params;
+  }
+}
