@@ -1,10 +1,13 @@
+// Run through `npm test`: PGlite loads Node built-ins with a dynamic import(), which Jest's
+// module VM allows only under --experimental-vm-modules.
 // Two projects: unit specs sit beside the code; e2e specs in test/ boot the real app on a
 // real database (embedded PGlite by default, the Postgres server when DATABASE_URL or
 // TEST_DATABASE_URL is set).
-const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] };
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 const common = { moduleFileExtensions: ['js', 'json', 'ts'], testEnvironment: 'node', transform };
 
 module.exports = {
+  testTimeout: 60000,
   projects: [
     { ...common, displayName: 'unit', rootDir: '.', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {
@@ -13,7 +16,8 @@ module.exports = {
       rootDir: '.',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       setupFiles: ['<rootDir>/test/setup-env.ts'],
-      testTimeout: 60000,
+      globalSetup: '<rootDir>/test/global-setup.js',
+      globalTeardown: '<rootDir>/test/global-teardown.js',
     },
   ],
 };

@@ -82,8 +82,7 @@ const bool = z
 
 const httpUrl = z
   .string()
-  .url('must be a URL')
-  .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL')
+  .refine((u) => URL.canParse(u) && /^https?:$/.test(new URL(u).protocol), 'must be an http(s) URL')
   .transform((u) => u.replace(/\/+$/, ''));
 
 const schema = z.object({

@@ -3,6 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketHandler } from '@electric-sql/pglite-socket';
+import { lockDataDir } from './data-dir-lock';
 import { SessionQueue } from './session-queue';
 
 export interface EmbeddedEndpoint {
@@ -24,7 +25,14 @@ const running = new Map<string, Running>();
 async function start(dataDir: string): Promise<{ endpoint: EmbeddedEndpoint; stop: () => Promise<void> }> {
   const pgdata = join(dataDir, 'pgdata');
   mkdirSync(pgdata, { recursive: true, mode: 0o700 });
-  const db = await PGlite.create(pgdata);
+  const unlock = lockDataDir(dataDir);
+  let db: PGlite;
+  try {
+    db = await PGlite.create(pgdata);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   const queue = new SessionQueue(db);
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
@@ -47,6 +55,7 @@ async function start(dataDir: string): Promise<{ endpoint: EmbeddedEndpoint; sto
     });
     await queue.close();
     await db.close();
+    unlock();
   };
   return { endpoint: { host: '127.0.0.1', port: address.port }, stop };
 }

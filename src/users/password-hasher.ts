@@ -1,7 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Algorithm, hash, verify } from '@node-rs/argon2';
+import { hash, verify } from '@node-rs/argon2';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
+
+// Algorithm.Argon2id: @node-rs/argon2 declares its Algorithm enum as an ambient const enum
+// with no runtime value, which isolated-module builds cannot inline.
+const ARGON2ID = 2;
 
 /** argon2id with the configured cost (OWASP: m=19456 KiB, t=2, p=1 by default). */
 @Injectable()
@@ -12,7 +16,7 @@ export class PasswordHasher {
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     const { memoryKib, iterations, parallelism } = config.argon2;
-    this.options = { algorithm: Algorithm.Argon2id, memoryCost: memoryKib, timeCost: iterations, parallelism };
+    this.options = { algorithm: ARGON2ID, memoryCost: memoryKib, timeCost: iterations, parallelism };
     this.params = `m=${memoryKib},t=${iterations},p=${parallelism}`;
   }
 
