@@ -4,27 +4,34 @@ import { AuditModule } from './audit/audit.module';
 import { ClientsModule } from './clients/clients.module';
 import { CommonModule } from './common/common.module';
 import { loggerParams } from './common/logging';
+import type { Clock } from './common/clock';
 import type { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { KeysModule } from './keys/keys.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { UsersModule } from './users/users.module';
 
+export interface AppOptions {
+  readonly clock?: Clock;
+}
+
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, options: AppOptions = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(loggerParams(config)),
-        CommonModule,
+        CommonModule.forRoot(options.clock),
         DatabaseModule,
         AuditModule,
         TenantsModule,
         UsersModule,
         ClientsModule,
+        KeysModule,
         HealthModule,
       ],
     };

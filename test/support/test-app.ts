@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.factory';
+import type { AppOptions } from '../../src/app.module';
 import { loadConfig, type AppConfig } from '../../src/config/config';
 import { createTestDatabase, type TestDatabase } from './test-database';
 
@@ -25,8 +26,8 @@ export function testConfig(db: TestDatabase, overrides: Record<string, string> =
   });
 }
 
-export async function startApp(config: AppConfig): Promise<TestApp> {
-  const app = await createApp(config);
+export async function startApp(config: AppConfig, options: AppOptions = {}): Promise<TestApp> {
+  const app = await createApp(config, options);
   return {
     app,
     config,
@@ -37,10 +38,13 @@ export async function startApp(config: AppConfig): Promise<TestApp> {
 }
 
 /** A running app on its own fresh database; close() also drops the database. */
-export async function createTestApp(overrides: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  overrides: Record<string, string> = {},
+  options: AppOptions = {},
+): Promise<TestApp> {
   const db = await createTestDatabase();
   try {
-    const started = await startApp(testConfig(db, overrides));
+    const started = await startApp(testConfig(db, overrides), options);
     return {
       ...started,
       close: async () => {
