@@ -1,5 +1,3 @@
-// Run through `npm test`: PGlite loads Node built-ins with a dynamic import(), which Jest's
-// module VM allows only under --experimental-vm-modules.
 // Two projects: unit specs sit beside the code; e2e specs in test/ boot the real app on a
 // real database (embedded PGlite by default, the Postgres server when DATABASE_URL or
 // TEST_DATABASE_URL is set).

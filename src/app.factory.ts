@@ -1,17 +1,23 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger } from 'nestjs-pino';
 import { AppModule, type AppOptions } from './app.module';
+import { createLoggers, PinoNestLogger, registerAccessLog } from './common/logging';
 import type { AppConfig } from './config/config';
 
 /** Builds and initialises the app (migrations, bootstrap) without listening: main.ts and tests share it. */
 export async function createApp(config: AppConfig, options: AppOptions = {}): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ trustProxy: config.trustProxy, bodyLimit: 64 * 1024 });
+  const loggers = createLoggers(config);
+  const adapter = new FastifyAdapter({
+    trustProxy: config.trustProxy,
+    bodyLimit: 64 * 1024,
+    requestIdHeader: 'x-request-id',
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
     bufferLogs: true,
     abortOnError: false,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(new PinoNestLogger(loggers.app));
+  registerAccessLog(app.getHttpAdapter().getInstance(), loggers.access);
   try {
     await app.init();
     await app.getHttpAdapter().getInstance().ready();

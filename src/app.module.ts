@@ -1,9 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
 import { AuditModule } from './audit/audit.module';
 import { ClientsModule } from './clients/clients.module';
 import { CommonModule } from './common/common.module';
-import { loggerParams } from './common/logging';
 import type { Clock } from './common/clock';
 import type { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
@@ -24,7 +22,6 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        LoggerModule.forRoot(loggerParams(config)),
         CommonModule.forRoot(options.clock),
         DatabaseModule,
         AuditModule,

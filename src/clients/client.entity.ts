@@ -1,19 +1,31 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { Tenant } from '../tenants/tenant.entity';
 
 export type ClientType = 'public' | 'confidential';
 
+// Check expressions are written as Postgres reports them, so they compare equal to the
+// migrated schema. (tenant_id, id) is the target of tenant-scoped foreign keys.
 @Entity({ name: 'clients' })
+@Unique('clients_tenant_id_id_key', ['tenantId', 'id'])
+@Index('clients_client_id_key', ['clientId'], { unique: true })
+@Index('clients_tenant_idx', ['tenantId'])
+@Check('clients_type_check', "(type = ANY (ARRAY['public'::text, 'confidential'::text]))")
+@Check('clients_secret_iff_confidential', "((type = 'confidential'::text) = (secret_hash IS NOT NULL))")
 export class Client {
-  @PrimaryGeneratedColumn('uuid') id: string;
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'clients_pkey' }) id: string;
   @Column('uuid', { name: 'tenant_id' }) tenantId: string;
   @Column('text', { name: 'client_id' }) clientId: string;
   @Column('text') name: string;
   @Column('text') type: ClientType;
   @Column('text', { name: 'secret_hash', nullable: true }) secretHash: string | null;
-  @Column('text', { name: 'grant_types', array: true }) grantTypes: string[];
-  @Column('text', { array: true }) scopes: string[];
+  @Column('text', { name: 'grant_types', array: true, default: () => "'{}'" }) grantTypes: string[];
+  @Column('text', { array: true, default: () => "'{}'" }) scopes: string[];
   @Column('text', { nullable: true }) audience: string | null;
   @Column('timestamptz', { name: 'secret_rotated_at', nullable: true }) secretRotatedAt: Date | null;
-  @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
-  @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
+  @Column('timestamptz', { name: 'created_at', default: () => 'now()' }) createdAt: Date;
+  @Column('timestamptz', { name: 'updated_at', default: () => 'now()' }) updatedAt: Date;
+
+  @ManyToOne(() => Tenant, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'tenant_id', foreignKeyConstraintName: 'clients_tenant_id_fkey' })
+  tenant?: Tenant;
 }

@@ -1,9 +1,11 @@
-import type { Params } from 'nestjs-pino';
+import type { LoggerService } from '@nestjs/common';
+import type { FastifyInstance } from 'fastify';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import type { AppConfig } from '../config/config';
 
 /**
- * Everything that can carry a credential is censored before a log line is written:
- * headers, and any field of that name in a logged object (contract 3).
+ * Everything that can carry a credential is censored before a line is written: headers, and
+ * any field of that name in a logged object (contract 3).
  */
 export const REDACT_PATHS = [
   'req.headers.authorization',
@@ -26,25 +28,96 @@ export const REDACT_PATHS = [
   '*.authorization',
 ];
 
-export function loggerParams(config: AppConfig): Params {
+export interface AppLoggers {
+  /** Application logs: anything may be passed, so every line goes through redaction. */
+  readonly app: Logger;
+  /** Access lines, built here from fields that cannot hold a secret: no redaction pass. */
+  readonly access: Logger;
+}
+
+/**
+ * Both loggers write JSON to one destination, asynchronously: under load lines are batched
+ * into few writes, when idle each goes out at once, and pino flushes on exit.
+ */
+export function createLoggers(
+  config: AppConfig,
+  destination: DestinationStream = pino.destination({ dest: 1, sync: false }),
+): AppLoggers {
+  // pino's default epoch-millisecond time: an ISO string per line doubled the access log's cost.
+  const common = { level: config.logLevel };
   return {
-    pinoHttp: {
-      level: config.logLevel,
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      // Query strings are dropped from logged URLs: a misbehaving client may put a token there.
-      serializers: {
-        req: (req: { id: unknown; method: string; url?: string; originalUrl?: string }) => ({
-          id: req.id,
-          method: req.method,
-          url: requestPath(req),
-        }),
-      },
-      // Behind Nest's middleware the mount point is stripped from req.url; originalUrl keeps the path.
-      autoLogging: { ignore: (req) => requestPath(req).startsWith('/health/') },
-    },
+    app: pino({ ...common, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination),
+    access: pino(common, destination),
   };
 }
 
-function requestPath(req: { url?: string; originalUrl?: string }): string {
-  return (req.originalUrl ?? req.url ?? '').split('?')[0];
+/** Nest's LoggerService over pino, so framework and service logs come out as the same JSON. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  log(message: unknown, context?: string): void {
+    this.write('info', message, context);
+  }
+
+  error(message: unknown, ...rest: unknown[]): void {
+    // Nest passes (message, stack?, context?); stacks stay in the log, never in a response.
+    const context = typeof rest.at(-1) === 'string' ? (rest.at(-1) as string) : undefined;
+    const stack = rest.length > 1 && typeof rest[0] === 'string' ? rest[0] : undefined;
+    this.write('error', message, context, stack);
+  }
+
+  warn(message: unknown, context?: string): void {
+    this.write('warn', message, context);
+  }
+
+  debug(message: unknown, context?: string): void {
+    this.write('debug', message, context);
+  }
+
+  verbose(message: unknown, context?: string): void {
+    this.write('trace', message, context);
+  }
+
+  fatal(message: unknown, context?: string): void {
+    this.write('fatal', message, context);
+  }
+
+  private write(level: pino.Level, message: unknown, context?: string, stack?: string): void {
+    if (message instanceof Error) {
+      this.logger[level]({ context, err: message }, message.message);
+    } else if (typeof message === 'object' && message !== null) {
+      this.logger[level]({ context, ...message });
+    } else {
+      this.logger[level]({ context, stack }, String(message));
+    }
+  }
+}
+
+/**
+ * The access log: one line per response, from Fastify's own onResponse hook. (nestjs-pino was
+ * tried first: its middleware makes Nest run @fastify/middie on every request, which with its
+ * redacted pino-http line cost most of the JWKS route's throughput in bench/jwks.js.) Query
+ * strings are left out, since a misbehaving client may put a token there. Health probes and
+ * the public discovery documents under /.well-known/ (JWKS, metadata: static, cacheable,
+ * fetched by every verifier, no identity involved) are not logged; /metrics counts them.
+ */
+export function registerAccessLog(fastify: FastifyInstance, access: Logger): void {
+  if (!access.isLevelEnabled('info')) return;
+  fastify.addHook('onResponse', (request, reply, done) => {
+    const path = request.url.split('?')[0];
+    if (!path.startsWith('/health/') && !path.startsWith('/.well-known/')) {
+      // Flat fields: nested objects cost twice as much to serialise on this hot path.
+      access.info(
+        {
+          reqId: request.id,
+          method: request.method,
+          url: path,
+          statusCode: reply.statusCode,
+          responseTime: Math.round(reply.elapsedTime * 10) / 10,
+        },
+        'request completed',
+      );
+    }
+    done();
+  });
 }

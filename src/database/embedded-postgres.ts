@@ -1,10 +1,7 @@
 import { mkdirSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
-import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketHandler } from '@electric-sql/pglite-socket';
+import { extname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { lockDataDir } from './data-dir-lock';
-import { SessionQueue } from './session-queue';
 
 export interface EmbeddedEndpoint {
   readonly host: string;
@@ -22,42 +19,42 @@ interface Running {
 // one database, as they would on a server.
 const running = new Map<string, Running>();
 
+// Compiled, the worker is a .js file beside this one; under ts-jest or ts-node it is the .ts
+// source, which a worker thread can only load through ts-node.
+function workerScript(): { file: string; execArgv: string[] } {
+  const ext = extname(__filename);
+  const file = join(__dirname, `embedded-postgres.worker${ext}`);
+  return { file, execArgv: ext === '.ts' ? ['--require', 'ts-node/register/transpile-only'] : [] };
+}
+
 async function start(dataDir: string): Promise<{ endpoint: EmbeddedEndpoint; stop: () => Promise<void> }> {
   const pgdata = join(dataDir, 'pgdata');
   mkdirSync(pgdata, { recursive: true, mode: 0o700 });
   const unlock = lockDataDir(dataDir);
-  let db: PGlite;
+  const { file, execArgv } = workerScript();
+  const worker = new Worker(file, { workerData: { pgdata }, execArgv });
+  let port: number;
   try {
-    db = await PGlite.create(pgdata);
+    port = await new Promise<number>((resolve, reject) => {
+      worker.once('message', (msg: { port?: number; error?: string }) =>
+        msg.port ? resolve(msg.port) : reject(new Error(`embedded database failed to start: ${msg.error}`)),
+      );
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`embedded database exited with code ${code}`)));
+    });
   } catch (err) {
+    await worker.terminate();
     unlock();
     throw err;
   }
-  const queue = new SessionQueue(db);
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    // The handler's public options omit queryQueue, but it is how a custom queue is given.
-    const handler = new PGLiteSocketHandler({ db, closeOnDetach: true, queryQueue: queue } as never);
-    handler.attach(socket).catch(() => socket.destroy());
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('embedded database did not get a port');
   const stop = async () => {
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      for (const socket of sockets) socket.destroy();
-    });
-    await queue.close();
-    await db.close();
+    const stopped = new Promise((resolve) => worker.once('message', resolve));
+    worker.postMessage('stop');
+    await stopped;
+    await worker.terminate();
     unlock();
   };
-  return { endpoint: { host: '127.0.0.1', port: address.port }, stop };
+  return { endpoint: { host: '127.0.0.1', port }, stop };
 }
 
 /**

@@ -1,9 +1,12 @@
-import { Module } from '@nestjs/common';
+import { Inject, Module, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
-import { JwksController } from './jwks.controller';
+import type { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
+import { registerJwksRoute } from './jwks.route';
 import { KeysHealthIndicator } from './keys-health.indicator';
 import { KeysService } from './keys.service';
 import { MetadataController } from './metadata.controller';
@@ -12,8 +15,18 @@ import { SigningKey } from './signing-key.entity';
 
 @Module({
   imports: [TypeOrmModule.forFeature([SigningKey]), JwtModule.register({}), TerminusModule, AuditModule],
-  controllers: [JwksController, MetadataController],
+  controllers: [MetadataController],
   providers: [KeysService, Signer, KeysHealthIndicator],
   exports: [KeysService, Signer, KeysHealthIndicator],
 })
-export class KeysModule {}
+export class KeysModule implements OnModuleInit {
+  constructor(
+    private readonly http: HttpAdapterHost,
+    private readonly keys: KeysService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    registerJwksRoute(this.http.httpAdapter.getInstance(), this.keys, this.config.jwksMaxAge);
+  }
+}

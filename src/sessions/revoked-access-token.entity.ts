@@ -1,11 +1,15 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
+// seq orders the revocation feed; expires_at drives pruning.
 @Entity({ name: 'revoked_access_tokens' })
+@Index('revoked_access_tokens_seq_key', ['seq'], { unique: true })
+@Index('revoked_access_tokens_expires_idx', ['expiresAt'])
 export class RevokedAccessToken {
-  @PrimaryColumn('uuid') jti: string;
-  @Column({ type: 'bigint', insert: false, update: false }) seq: string;
+  @PrimaryColumn('uuid', { primaryKeyConstraintName: 'revoked_access_tokens_pkey' }) jti: string;
+  @Column({ type: 'bigint', generated: 'identity', generatedIdentity: 'ALWAYS', insert: false, update: false })
+  seq: string;
   @Column('uuid', { name: 'tenant_id' }) tenantId: string;
   @Column('timestamptz', { name: 'expires_at' }) expiresAt: Date;
-  @Column('timestamptz', { name: 'revoked_at' }) revokedAt: Date;
+  @Column('timestamptz', { name: 'revoked_at', default: () => 'now()' }) revokedAt: Date;
   @Column('text', { nullable: true }) reason: string | null;
 }

@@ -1,15 +1,23 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { Tenant } from '../tenants/tenant.entity';
 
+// (tenant_id, id) is the target of the tenant-scoped foreign keys from other tables.
 @Entity({ name: 'users' })
+@Unique('users_tenant_id_id_key', ['tenantId', 'id'])
+@Index('users_tenant_username_key', ['tenantId', 'usernameKey'], { unique: true })
 export class User {
-  @PrimaryGeneratedColumn('uuid') id: string;
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'users_pkey' }) id: string;
   @Column('uuid', { name: 'tenant_id' }) tenantId: string;
   @Column('text') username: string;
   @Column('text', { name: 'username_key' }) usernameKey: string;
   @Column('text', { name: 'password_hash' }) passwordHash: string;
-  @Column('text', { array: true }) scopes: string[];
+  @Column('text', { array: true, default: () => "'{}'" }) scopes: string[];
   @Column('timestamptz', { name: 'disabled_at', nullable: true }) disabledAt: Date | null;
-  @Column('timestamptz', { name: 'password_changed_at' }) passwordChangedAt: Date;
-  @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
-  @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
+  @Column('timestamptz', { name: 'password_changed_at', default: () => 'now()' }) passwordChangedAt: Date;
+  @Column('timestamptz', { name: 'created_at', default: () => 'now()' }) createdAt: Date;
+  @Column('timestamptz', { name: 'updated_at', default: () => 'now()' }) updatedAt: Date;
+
+  @ManyToOne(() => Tenant, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'tenant_id', foreignKeyConstraintName: 'users_tenant_id_fkey' })
+  tenant?: Tenant;
 }

@@ -1,0 +1,104 @@
+'use strict';
+// Shared pieces of the benchmarks: start the built service as a child process, drive it with
+// autocannon, and measure the raw ceilings (signing, hashing) in a process of their own.
+const { spawn, fork } = require('node:child_process');
+const { mkdtempSync, rmSync, writeFileSync, mkdirSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { join } = require('node:path');
+const autocannon = require('autocannon');
+
+const ROOT = join(__dirname, '..');
+
+async function waitReady(url, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} not ready after ${timeoutMs} ms`);
+}
+
+/** Starts dist/src/main.js on a fresh DATA_DIR (and DATABASE_URL if given). */
+async function startService({ port, env = {} }) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
+  const child = spawn(process.execPath, [join(ROOT, 'dist/src/main.js')], {
+    // The production default log level: the access log is part of what a request costs.
+    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'info', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  await waitReady(`${base}/health/ready`);
+  return {
+    base,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs a child script (bench/ceilings/*.js) and returns the JSON it sends back. */
+function runChild(script, args = []) {
+  return new Promise((resolve, reject) => {
+    const child = fork(join(__dirname, script), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.once('message', (msg) => resolve({ child, msg }));
+    child.once('error', reject);
+    child.once('exit', (code) => code && reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
+/** Drives `opts.url`; every response must have status `expect` (default 200). */
+async function load(name, { expect = 200, ...opts }) {
+  const result = await autocannon({ connections: 50, duration: 10, pipelining: 1, ...opts });
+  const ok = result.statusCodeStats?.[expect]?.count ?? 0;
+  const non2xx = result.requests.total - ok + result.errors + result.timeouts;
+  const summary = {
+    name,
+    requestsPerSec: Math.round(result.requests.average),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    requests: result.requests.total,
+    failures: non2xx,
+  };
+  if (non2xx > 0) {
+    throw new Error(`${name}: ${non2xx} failed requests (first status codes: ${JSON.stringify(result.statusCodeStats)})`);
+  }
+  return summary;
+}
+
+/**
+ * Measures each target `rounds` times, interleaved, and keeps each one's median round, so a
+ * passing disturbance on this shared 2-core machine does not decide a ratio.
+ */
+async function compare(targets, { rounds = 5, duration = 4, connections = 50 } = {}) {
+  const runs = targets.map(() => []);
+  for (const t of targets) await load('warm-up', { ...t, duration: 2, connections });
+  for (let r = 0; r < rounds; r++) {
+    // Every other round runs in reverse, so no target always follows the same one.
+    const order = [...targets.keys()];
+    if (r % 2) order.reverse();
+    for (const i of order) runs[i].push(await load(targets[i].name, { ...targets[i], duration, connections }));
+  }
+  return runs.map((rs) => {
+    const sorted = [...rs].sort((a, b) => a.requestsPerSec - b.requestsPerSec);
+    return { ...sorted[Math.floor(sorted.length / 2)], rounds: rs.map((x) => x.requestsPerSec).join('/') };
+  });
+}
+
+function report(title, rows, extra = {}) {
+  const out = { title, at: new Date().toISOString(), node: process.version, rows, ...extra };
+  console.log(`\n## ${title}`);
+  console.table(rows);
+  for (const [k, v] of Object.entries(extra)) console.log(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`);
+  mkdirSync(join(__dirname, 'results'), { recursive: true });
+  writeFileSync(join(__dirname, 'results', `${title.replace(/\W+/g, '-')}.json`), JSON.stringify(out, null, 2));
+  return out;
+}
+
+module.exports = { ROOT, startService, runChild, load, compare, report, waitReady };

@@ -1,0 +1,18 @@
+'use strict';
+// npm run bench [-- <name>...]: builds nothing; run `npm run build` first (npm run bench does).
+// Each benchmark starts the built service on a fresh embedded DATA_DIR, or on DATABASE_URL when
+// set, drives it with autocannon from this process, and writes bench/results/<name>.json.
+const benches = { jwks: require('./jwks') };
+
+async function main() {
+  const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  for (const name of names.length ? names : Object.keys(benches)) {
+    if (!benches[name]) throw new Error(`unknown benchmark ${name}; have ${Object.keys(benches).join(', ')}`);
+    await benches[name]();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
