@@ -1,6 +1,8 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule, type AppOptions } from './app.module';
+import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { ErrorResponder } from './common/error-responder';
 import { createLoggers, PinoNestLogger, registerAccessLog } from './common/logging';
 import type { AppConfig } from './config/config';
 
@@ -17,7 +19,16 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     abortOnError: false,
   });
   app.useLogger(new PinoNestLogger(loggers.app));
-  registerAccessLog(app.getHttpAdapter().getInstance(), loggers.access);
+  const fastify = app.getHttpAdapter().getInstance();
+  registerAccessLog(fastify, loggers.access);
+  // One error shape for errors thrown in routes and for Fastify's own (body parsing, size).
+  const responder = new ErrorResponder();
+  app.useGlobalFilters(new AllExceptionsFilter(responder));
+  fastify.setErrorHandler((err, request, reply) => responder.respond(err, request, reply));
+  // Contract 3: the OAuth endpoints take bodies of at most 16 KiB.
+  fastify.addHook('onRoute', (route) => {
+    if (['/token', '/revoke', '/introspect'].includes(route.url)) route.bodyLimit = 16 * 1024;
+  });
   try {
     await app.init();
     await app.getHttpAdapter().getInstance().ready();

@@ -1,5 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuditModule } from './audit/audit.module';
+import { AuthModule } from './auth/auth.module';
 import { ClientsModule } from './clients/clients.module';
 import { CommonModule } from './common/common.module';
 import type { Clock } from './common/clock';
@@ -28,7 +30,9 @@ export class AppModule {
         TenantsModule,
         UsersModule,
         ClientsModule,
+        ApiKeysModule,
         KeysModule,
+        AuthModule,
         HealthModule,
       ],
     };

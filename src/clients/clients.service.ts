@@ -1,14 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
 import type { EntityManager, Repository } from 'typeorm';
 import { Client, type ClientType } from './client.entity';
+import { hashSecret, newSecret } from './client-secret';
 
-export interface NewPublicClient {
+export interface NewClient {
   tenantId: string;
-  clientId: string;
   name: string;
+  type: ClientType;
   grantTypes: string[];
   scopes: string[];
+  audience?: string | null;
+  /** Defaults to a new UUID; the bootstrap names its client `admin-cli`. */
+  clientId?: string;
 }
 
 @Injectable()
@@ -19,9 +24,22 @@ export class ClientsService {
     return this.clients.findOneBy({ clientId });
   }
 
-  async insertPublic(input: NewPublicClient, manager?: EntityManager): Promise<Client> {
+  /** Creates a client; a confidential one gets a secret, returned here once and stored hashed. */
+  async create(input: NewClient, manager?: EntityManager): Promise<{ client: Client; secret: string | null }> {
     const repo = manager ? manager.getRepository(Client) : this.clients;
-    const type: ClientType = 'public';
-    return repo.save(repo.create({ ...input, type, secretHash: null, audience: null }));
+    const secret = input.type === 'confidential' ? newSecret() : null;
+    const client = await repo.save(
+      repo.create({
+        tenantId: input.tenantId,
+        clientId: input.clientId ?? randomUUID(),
+        name: input.name,
+        type: input.type,
+        secretHash: secret ? hashSecret(secret) : null,
+        grantTypes: input.grantTypes,
+        scopes: input.scopes,
+        audience: input.audience ?? null,
+      }),
+    );
+    return { client, secret };
   }
 }

@@ -31,7 +31,8 @@ export class Signer {
       const token = await new SignJWT(claims).setProtectedHeader({ alg, typ, kid }).sign(privateKey);
       return { token, kid };
     }
-    const token = this.jwt.sign(claims, { privateKey, algorithm: alg, header: { alg, typ, kid }, noTimestamp: true });
+    // Claims carry their own iat, which jsonwebtoken keeps (its noTimestamp would delete it).
+    const token = this.jwt.sign(claims, { privateKey, algorithm: alg, header: { alg, typ, kid } });
     return { token, kid };
   }
 }

@@ -55,11 +55,12 @@ export class SystemTenantBootstrap implements OnApplicationBootstrap {
         },
         manager,
       );
-      await this.clients.insertPublic(
+      await this.clients.create(
         {
           tenantId: tenant.id,
           clientId: ADMIN_CLI_CLIENT_ID,
           name: 'Admin CLI',
+          type: 'public',
           grantTypes: ['password', 'refresh_token'],
           scopes: [ADMIN_PLATFORM_SCOPE, ...INFERENCE_SCOPES],
         },

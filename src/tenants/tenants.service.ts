@@ -18,8 +18,16 @@ export class TenantsService {
     return (manager ? manager.getRepository(Tenant) : this.tenants).findOneBy({ slug });
   }
 
+  findById(id: string): Promise<Tenant | null> {
+    return this.tenants.findOneBy({ id });
+  }
+
   async insert(input: NewTenant, manager?: EntityManager): Promise<Tenant> {
     const repo = manager ? manager.getRepository(Tenant) : this.tenants;
     return repo.save(repo.create({ ...input, scopes: [...input.scopes], status: 'active' }));
+  }
+
+  async setStatus(id: string, status: Tenant['status']): Promise<void> {
+    await this.tenants.update({ id }, { status, suspendedAt: status === 'suspended' ? new Date() : null, updatedAt: new Date() });
   }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { LockoutService } from './lockout.service';
 import { PasswordHasher } from './password-hasher';
 import { UserLockout } from './user-lockout.entity';
 import { User } from './user.entity';
@@ -7,7 +8,7 @@ import { UsersService } from './users.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([User, UserLockout])],
-  providers: [UsersService, PasswordHasher],
-  exports: [UsersService, PasswordHasher],
+  providers: [UsersService, PasswordHasher, LockoutService],
+  exports: [UsersService, PasswordHasher, LockoutService],
 })
 export class UsersModule {}

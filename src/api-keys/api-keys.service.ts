@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { hashSecret, newSecret, secretMatches } from '../clients/client-secret';
+import { Clock } from '../common/clock';
+import { ApiKey } from './api-key.entity';
+
+/** Secret scanners can recognise a leaked key by this prefix. */
+export const API_KEY_PREFIX = 'tsk_';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const LAST_USED_EVERY_MS = 60_000;
+
+export interface NewApiKey {
+  tenantId: string;
+  name: string;
+  scopes: string[];
+  expiresAt?: Date | null;
+  createdBy?: string | null;
+}
+
+@Injectable()
+export class ApiKeysService {
+  /** When this instance last wrote last_used_at per key: at most one write a minute per key. */
+  private readonly lastTouched = new Map<string, number>();
+
+  constructor(
+    @InjectRepository(ApiKey) private readonly keys: Repository<ApiKey>,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The whole secret is returned once here; only its hash is stored. */
+  async create(input: NewApiKey): Promise<{ apiKey: ApiKey; key: string }> {
+    const key = newSecret(API_KEY_PREFIX);
+    const apiKey = await this.keys.save(
+      this.keys.create({
+        tenantId: input.tenantId,
+        name: input.name,
+        keyPrefix: key.slice(0, API_KEY_PREFIX.length + 6),
+        secretHash: hashSecret(key),
+        scopes: input.scopes,
+        expiresAt: input.expiresAt ?? null,
+        createdBy: input.createdBy ?? null,
+      }),
+    );
+    return { apiKey, key };
+  }
+
+  /** The live key with this id and secret, or null (unknown, wrong secret, revoked, expired). */
+  async authenticate(id: string, secret: string): Promise<ApiKey | null> {
+    if (!UUID.test(id)) return null;
+    const apiKey = await this.keys.findOneBy({ id });
+    if (!apiKey || !secretMatches(secret, apiKey.secretHash)) return null;
+    const now = this.clock.now();
+    if (apiKey.revokedAt || (apiKey.expiresAt && apiKey.expiresAt <= now)) return null;
+    this.touch(apiKey.id, now);
+    return apiKey;
+  }
+
+  /** Best effort and off the request's path: a failed write must not fail the request. */
+  private touch(id: string, now: Date): void {
+    const last = this.lastTouched.get(id) ?? 0;
+    if (now.getTime() - last < LAST_USED_EVERY_MS) return;
+    this.lastTouched.set(id, now.getTime());
+    void this.keys
+      .createQueryBuilder()
+      .update()
+      .set({ lastUsedAt: now })
+      .where('id = :id AND (last_used_at IS NULL OR last_used_at < :before)', {
+        id,
+        before: new Date(now.getTime() - LAST_USED_EVERY_MS),
+      })
+      .execute()
+      .catch(() => this.lastTouched.delete(id));
+  }
+}

@@ -1,0 +1,44 @@
+import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import { ApiKeysModule } from '../api-keys/api-keys.module';
+import { AuditModule } from '../audit/audit.module';
+import { ClientsModule } from '../clients/clients.module';
+import { KeysModule } from '../keys/keys.module';
+import { SessionsModule } from '../sessions/sessions.module';
+import { TenantsModule } from '../tenants/tenants.module';
+import { UsersModule } from '../users/users.module';
+import { AccessTokenService } from './access-token.service';
+import { ClientAuthService } from './client-auth.service';
+import { ClientCredentialsGrant } from './grants/client-credentials.grant';
+import { GRANT_HANDLERS } from './grants/grant';
+import { PasswordGrant } from './grants/password.grant';
+import { RefreshTokenGrant } from './grants/refresh-token.grant';
+import { JwtAuthGuard } from './jwt-auth.guard';
+import { JwtStrategy } from './jwt.strategy';
+import { MeController } from './me.controller';
+import { MeService } from './me.service';
+import { ScopesGuard } from './scopes.guard';
+import { TokenController } from './token.controller';
+import { TokenService } from './token.service';
+
+const GRANTS = [PasswordGrant, RefreshTokenGrant, ClientCredentialsGrant];
+
+@Module({
+  imports: [PassportModule, KeysModule, TenantsModule, UsersModule, ClientsModule, ApiKeysModule, SessionsModule, AuditModule],
+  controllers: [TokenController, MeController],
+  providers: [
+    AccessTokenService,
+    ClientAuthService,
+    TokenService,
+    MeService,
+    JwtStrategy,
+    ...GRANTS,
+    { provide: GRANT_HANDLERS, inject: GRANTS, useFactory: (...handlers: unknown[]) => handlers },
+    // Order matters: authenticate, then check scopes.
+    { provide: APP_GUARD, useClass: JwtAuthGuard },
+    { provide: APP_GUARD, useClass: ScopesGuard },
+  ],
+  exports: [AccessTokenService],
+})
+export class AuthModule {}

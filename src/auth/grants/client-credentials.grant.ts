@@ -1,0 +1,42 @@
+// RFC 6749 §4.4 (client credentials), for confidential clients and API keys (contract 5.1).
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '../../audit/audit.service';
+import { OAuthError } from '../../common/oauth-error';
+import { TenantsService } from '../../tenants/tenants.service';
+import { AccessTokenService } from '../access-token.service';
+import { grantScope, parseScope, tenantScopes } from '../scopes';
+import type { GrantHandler, GrantRequest, TokenResponse } from './grant';
+
+@Injectable()
+export class ClientCredentialsGrant implements GrantHandler {
+  readonly grantType = 'client_credentials';
+  readonly required = [];
+
+  constructor(
+    private readonly tenants: TenantsService,
+    private readonly accessTokens: AccessTokenService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async handle({ client, params, ip, userAgent }: GrantRequest): Promise<TokenResponse> {
+    const requested = parseScope(params.scope);
+    // RFC 6749 §4.4.2: only a client that can authenticate may use this grant.
+    if (!client.confidential) throw new OAuthError('unauthorized_client', { detail: 'public client' });
+    const tenant = await this.tenants.findById(client.tenantId);
+    if (!tenant || tenant.status !== 'active') throw new OAuthError('invalid_grant', { detail: 'tenant suspended' });
+    const scope = grantScope(requested, client.scopes, tenantScopes(tenant));
+    const access = await this.accessTokens.issue({ tenant, sub: client.clientId, clientId: client.clientId, audience: client.audience, scope });
+    await this.audit.record({
+      action: 'token.issued',
+      outcome: 'success',
+      tenantId: tenant.id,
+      actor: client.clientId,
+      target: client.clientId,
+      ip,
+      userAgent,
+      details: { grant_type: this.grantType, credential: client.kind, jti: access.jti, scope: scope.join(' ') },
+    });
+    // RFC 6749 §4.4.3: no refresh token.
+    return { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, scope: scope.join(' ') };
+  }
+}

@@ -1,0 +1,67 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { decode } from 'jsonwebtoken';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import type { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
+import { KeysService } from '../keys/keys.service';
+import { RefreshTokensService } from '../sessions/refresh-tokens.service';
+import { TenantsService } from '../tenants/tenants.service';
+import { UsersService } from '../users/users.service';
+import type { Principal } from './principal';
+
+interface AccessClaims {
+  sub: string;
+  tenant_id: string;
+  tenant: string;
+  client_id: string;
+  scope?: string;
+  jti: string;
+}
+
+/**
+ * Verifies this service's own RFC 9068 access tokens for the admin API and /me: signature
+ * by a published, unrevoked key of the ring, RS256/ES256 only, typ at+jwt, issuer, audience,
+ * expiry with 30 s tolerance; then that the jti is not revoked, the tenant active and the
+ * user (for user tokens) still enabled. (jsonwebtoken, under passport-jwt, has no EdDSA.)
+ */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  constructor(
+    keys: KeysService,
+    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly sessions: RefreshTokensService,
+    private readonly tenants: TenantsService,
+    private readonly users: UsersService,
+  ) {
+    super({
+      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      issuer: config.issuer,
+      audience: config.defaultAudience,
+      algorithms: ['RS256', 'ES256'],
+      jsonWebTokenOptions: { clockTolerance: 30 },
+      secretOrKeyProvider: (_req, rawJwt, done) => {
+        const header = decode(rawJwt, { complete: true })?.header;
+        const found = header?.typ === 'at+jwt' && header.kid ? keys.ring.verificationKey(header.kid) : null;
+        if (!found) return done(new Error('not an access token of an accepted key'));
+        // jsonwebtoken takes the KeyObject as is; the typings only name strings and buffers.
+        done(null, found.key as unknown as Buffer);
+      },
+    });
+  }
+
+  async validate(claims: AccessClaims): Promise<Principal | false> {
+    const [revoked, tenant] = await Promise.all([this.sessions.isAccessTokenRevoked(claims.jti), this.tenants.findById(claims.tenant_id)]);
+    if (revoked || !tenant || tenant.status !== 'active') return false;
+    const user = await this.users.findById(claims.tenant_id, claims.sub).catch(() => null);
+    if (user?.disabledAt) return false;
+    return {
+      sub: claims.sub,
+      tenantId: claims.tenant_id,
+      tenant: claims.tenant,
+      clientId: claims.client_id,
+      scopes: claims.scope ? claims.scope.split(' ') : [],
+      jti: claims.jti,
+    };
+  }
+}

@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AuditService } from '../audit/audit.service';
+import { InvalidInputError } from '../common/domain-errors';
+import { OAuthError } from '../common/oauth-error';
+import { RefreshTokensService } from '../sessions/refresh-tokens.service';
+import { UsersService } from '../users/users.service';
+import type { Principal } from './principal';
+
+export interface MeResponse {
+  sub: string;
+  username: string | null;
+  tenantId: string;
+  tenant: string;
+  clientId: string;
+  scopes: readonly string[];
+}
+
+export const MIN_PASSWORD_LENGTH = 12;
+
+@Injectable()
+export class MeService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly refreshTokens: RefreshTokensService,
+    private readonly audit: AuditService,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  async me(principal: Principal): Promise<MeResponse> {
+    const user = await this.users.findById(principal.tenantId, principal.sub).catch(() => null);
+    return {
+      sub: principal.sub,
+      username: user?.username ?? null,
+      tenantId: principal.tenantId,
+      tenant: principal.tenant,
+      clientId: principal.clientId,
+      scopes: principal.scopes,
+    };
+  }
+
+  /** Changes the password and revokes every other session (refresh family) of the user. */
+  async changePassword(principal: Principal, currentPassword: string, newPassword: string): Promise<{ revokedSessions: number }> {
+    const user = await this.users.findById(principal.tenantId, principal.sub).catch(() => null);
+    if (!user) throw new OAuthError('insufficient_scope', { detail: 'not a user token' });
+    if (!(await this.users.verifyPassword(user, currentPassword))) {
+      throw new InvalidInputError('The current password is wrong.');
+    }
+    if (newPassword.length < MIN_PASSWORD_LENGTH) {
+      throw new InvalidInputError(`The new password must have at least ${MIN_PASSWORD_LENGTH} characters.`);
+    }
+    await this.users.setPassword(user, newPassword);
+    // The session this request comes from is the family that issued its access token.
+    const rows: { family_id: string }[] = await this.dataSource.query(
+      `SELECT family_id FROM refresh_tokens WHERE access_token_jti = $1`,
+      [principal.jti],
+    );
+    const revokedSessions = await this.refreshTokens.revokeUserFamilies(
+      user.tenantId,
+      user.id,
+      'password_change',
+      rows[0]?.family_id ?? null,
+    );
+    await this.audit.record({
+      action: 'user.password_changed',
+      outcome: 'success',
+      tenantId: user.tenantId,
+      actor: user.id,
+      target: user.id,
+      details: { revokedSessions },
+    });
+    return { revokedSessions };
+  }
+}

@@ -1,0 +1,65 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { OAuthError } from '../common/oauth-error';
+import { ClientAuthService } from './client-auth.service';
+import { GRANT_HANDLERS, type GrantHandler, type TokenResponse } from './grants/grant';
+
+export interface TokenRequestContext {
+  authorization?: string;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/**
+ * POST /token: validates the parameters, authenticates the client and hands the request to
+ * the grant's handler. It alone answers unsupported_grant_type and unauthorized_client.
+ */
+@Injectable()
+export class TokenService {
+  private readonly handlers: ReadonlyMap<string, GrantHandler>;
+
+  constructor(
+    private readonly clientAuth: ClientAuthService,
+    @Inject(GRANT_HANDLERS) handlers: GrantHandler[],
+  ) {
+    this.handlers = new Map(handlers.map((h) => [h.grantType, h]));
+  }
+
+  async exchange(body: unknown, context: TokenRequestContext): Promise<TokenResponse> {
+    const params = readParams(body);
+    const grantType = params.grant_type;
+    if (!grantType) throw invalidRequest('grant_type');
+    const handler = this.handlers.get(grantType);
+    if (!handler) throw new OAuthError('unsupported_grant_type', { detail: `grant_type ${grantType.slice(0, 50)}` });
+    const client = await this.clientAuth.authenticate({
+      authorization: context.authorization,
+      clientId: params.client_id,
+      clientSecret: params.client_secret,
+    });
+    if (!client.grantTypes.includes(grantType)) {
+      throw new OAuthError('unauthorized_client', { detail: `${client.clientId} may not use ${grantType}` });
+    }
+    for (const name of handler.required) if (!params[name]) throw invalidRequest(name);
+    return handler.handle({ client, params, ip: context.ip, userAgent: context.userAgent });
+  }
+}
+
+function invalidRequest(parameter: string, problem = 'missing'): OAuthError {
+  return new OAuthError('invalid_request', { detail: `${problem} ${parameter}`, description: `The ${parameter} parameter is ${problem}.` });
+}
+
+/**
+ * RFC 6749 §3.2: parameters may not repeat; unknown ones are ignored. A form body with a
+ * repeated key arrives as an array, a JSON body may hold non-strings: both are invalid_request.
+ */
+function readParams(body: unknown): Record<string, string> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new OAuthError('invalid_request', { detail: 'no form or JSON object body', description: 'The request body must be a form or a JSON object.' });
+  }
+  const params: Record<string, string> = {};
+  for (const [key, value] of Object.entries(body)) {
+    if (Array.isArray(value)) throw invalidRequest(key, 'repeated');
+    if (typeof value !== 'string') throw invalidRequest(key, 'not a string');
+    if (value !== '') params[key] = value;
+  }
+  return params;
+}

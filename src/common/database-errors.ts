@@ -1,0 +1,23 @@
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
+// SQLSTATE classes 08 (connection exception), 53 (insufficient resources), 57P (operator
+// intervention: shutdown, terminated), and 57014 (statement timeout).
+const SQLSTATE = /^(08|53|57P)/;
+
+/** True when an error means "the database cannot be reached right now", not a bad query. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  let current: unknown = err;
+  for (let depth = 0; current && depth < 4; depth++) {
+    const e = current as { code?: string; message?: string; driverError?: unknown; cause?: unknown };
+    if (e.code && (CONNECTION_CODES.has(e.code) || SQLSTATE.test(e.code) || e.code === '57014')) return true;
+    if (
+      typeof e.message === 'string' &&
+      /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED|Connection is not established/i.test(
+        e.message,
+      )
+    ) {
+      return true;
+    }
+    current = e.driverError ?? e.cause;
+  }
+  return false;
+}

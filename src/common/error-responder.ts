@@ -1,0 +1,105 @@
+import { HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { isDatabaseUnavailable } from './database-errors';
+import { ConflictError, InvalidInputError, NotFoundError } from './domain-errors';
+import { OAuthError, type OAuthErrorCode } from './oauth-error';
+import { problem, type Problem } from './problem';
+
+/** Endpoints that answer RFC 6749 §5.2 error bodies; every other route answers RFC 9457. */
+const OAUTH_PATHS = new Set(['/token', '/revoke', '/introspect']);
+const RETRY_AFTER_DB = 5;
+
+interface RequestLike {
+  url: string;
+  id?: string;
+}
+
+/**
+ * The one place an error becomes a response. OAuth endpoints get `{error, error_description}`
+ * with no-store; bearer failures get an RFC 6750 challenge; everything else problem+json.
+ * The client sees a code and a generic text; the detail and any stack go to the log.
+ */
+export class ErrorResponder {
+  private readonly logger = new Logger('Errors');
+
+  respond(err: unknown, request: RequestLike, reply: FastifyReply): void {
+    const path = request.url.split('?')[0];
+    const oauth = OAUTH_PATHS.has(path);
+    const mapped = this.classify(err, oauth);
+    this.log(mapped, err, request);
+    if (mapped.retryAfter) reply.header('retry-after', String(mapped.retryAfter));
+    if (mapped.oauth && oauth) {
+      this.sendOAuth(mapped.oauth, reply);
+      return;
+    }
+    if (mapped.oauth && (mapped.oauth.code === 'invalid_token' || mapped.oauth.code === 'insufficient_scope')) {
+      const challenge = mapped.oauth.options.bareChallenge ? '' : `, error="${mapped.oauth.code}"`;
+      reply.header('www-authenticate', `Bearer realm="tessera"${challenge}`);
+    }
+    this.sendProblem(mapped.problem, reply);
+  }
+
+  private classify(err: unknown, oauth: boolean): { oauth?: OAuthError; problem: Problem; retryAfter?: number; unexpected?: boolean } {
+    if (err instanceof OAuthError) {
+      return { oauth: err, problem: problem(err.status, err.description), retryAfter: err.options.retryAfter };
+    }
+    if (isDatabaseUnavailable(err)) {
+      const e = new OAuthError('temporarily_unavailable', { retryAfter: RETRY_AFTER_DB, detail: 'database unavailable' });
+      return { oauth: e, problem: problem(503, e.description), retryAfter: RETRY_AFTER_DB };
+    }
+    if (err instanceof NotFoundError) return { problem: problem(404, err.message) };
+    if (err instanceof ConflictError) return { problem: problem(409, err.message) };
+    if (err instanceof InvalidInputError) return { problem: problem(400, err.message) };
+    const status = httpStatusOf(err);
+    if (status && status < 500) {
+      const code: OAuthErrorCode = status === 429 ? 'slow_down' : status === 401 ? 'invalid_client' : 'invalid_request';
+      const retryAfter = status === 429 ? 60 : undefined;
+      return {
+        oauth: oauth ? new OAuthError(code, { detail: (err as Error).message, retryAfter }) : undefined,
+        problem: problemOf(err, status),
+        retryAfter,
+      };
+    }
+    return { oauth: new OAuthError('server_error'), problem: problem(500), unexpected: true };
+  }
+
+  private sendOAuth(err: OAuthError, reply: FastifyReply): void {
+    reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+    // RFC 6749 §5.2: invalid_client answers 401 with a challenge for the scheme clients may use.
+    if (err.code === 'invalid_client') reply.header('www-authenticate', 'Basic realm="tessera", charset="UTF-8"');
+    reply.code(err.status).header('content-type', 'application/json; charset=utf-8').send({ error: err.code, error_description: err.description });
+  }
+
+  private sendProblem(body: Problem, reply: FastifyReply): void {
+    reply.code(body.status).header('content-type', 'application/problem+json; charset=utf-8').send(body);
+  }
+
+  private log(mapped: { oauth?: OAuthError; problem: Problem; unexpected?: boolean }, err: unknown, request: RequestLike): void {
+    const where = `${request.id ?? '-'} ${request.url.split('?')[0]}`;
+    if (mapped.unexpected) {
+      this.logger.error(`${where}: ${(err as Error)?.message ?? String(err)}`, (err as Error)?.stack);
+    } else if (mapped.problem.status >= 500) {
+      this.logger.warn(`${where}: ${mapped.problem.status} ${(err as Error)?.message ?? ''}`);
+    } else if (mapped.oauth) {
+      this.logger.debug(`${where}: ${mapped.oauth.code}${mapped.oauth.options.detail ? ` (${mapped.oauth.options.detail})` : ''}`);
+    }
+  }
+}
+
+function httpStatusOf(err: unknown): number | null {
+  if (err instanceof HttpException) return err.getStatus();
+  const status = (err as { statusCode?: unknown })?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 600 ? status : null;
+}
+
+/** Validation errors (class-validator via ValidationPipe) list the failing fields. */
+function problemOf(err: unknown, status: number): Problem {
+  if (err instanceof HttpException) {
+    const body = err.getResponse() as { message?: unknown; errors?: Problem['errors'] };
+    if (typeof body === 'object' && body?.errors) return problem(status, 'The request body is invalid.', body.errors);
+    const message = typeof body === 'object' && typeof body?.message === 'string' ? body.message : err.message;
+    return problem(status, message);
+  }
+  // Fastify's own 4xx (bad JSON, body too large, unsupported media type) carry safe messages.
+  return problem(status, (err as Error).message);
+}
