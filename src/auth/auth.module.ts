@@ -7,6 +7,7 @@ import { ClientsModule } from '../clients/clients.module';
 import { KeysModule } from '../keys/keys.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { TenantsModule } from '../tenants/tenants.module';
+import { ThrottlingModule } from '../throttling/throttling.module';
 import { UsersModule } from '../users/users.module';
 import { AccessTokenService } from './access-token.service';
 import { ClientAuthService } from './client-auth.service';
@@ -25,7 +26,7 @@ import { TokenService } from './token.service';
 const GRANTS = [PasswordGrant, RefreshTokenGrant, ClientCredentialsGrant];
 
 @Module({
-  imports: [PassportModule, KeysModule, TenantsModule, UsersModule, ClientsModule, ApiKeysModule, SessionsModule, AuditModule],
+  imports: [PassportModule, ThrottlingModule, KeysModule, TenantsModule, UsersModule, ClientsModule, ApiKeysModule, SessionsModule, AuditModule],
   controllers: [TokenController, MeController],
   providers: [
     AccessTokenService,

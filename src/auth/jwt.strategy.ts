@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import { Clock } from '../common/clock';
 import { decode } from 'jsonwebtoken';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import type { AppConfig } from '../config/config';
@@ -10,7 +11,11 @@ import { TenantsService } from '../tenants/tenants.service';
 import { UsersService } from '../users/users.service';
 import type { Principal } from './principal';
 
+const CLOCK_TOLERANCE = 30;
+
 interface AccessClaims {
+  exp: number;
+  nbf?: number;
   sub: string;
   tenant_id: string;
   tenant: string;
@@ -21,15 +26,17 @@ interface AccessClaims {
 
 /**
  * Verifies this service's own RFC 9068 access tokens for the admin API and /me: signature
- * by a published, unrevoked key of the ring, RS256/ES256 only, typ at+jwt, issuer, audience,
- * expiry with 30 s tolerance; then that the jti is not revoked, the tenant active and the
- * user (for user tokens) still enabled. (jsonwebtoken, under passport-jwt, has no EdDSA.)
+ * by a published, unrevoked key of the ring, RS256/ES256 only, typ at+jwt, issuer, audience;
+ * then expiry and not-before against the service's Clock (30 s tolerance), that the jti is
+ * not revoked, the tenant active and the user (for user tokens) still enabled.
+ * (jsonwebtoken, under passport-jwt, has no EdDSA.)
  */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(
     keys: KeysService,
     @Inject(APP_CONFIG) config: AppConfig,
+    private readonly clock: Clock,
     private readonly sessions: RefreshTokensService,
     private readonly tenants: TenantsService,
     private readonly users: UsersService,
@@ -39,7 +46,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       issuer: config.issuer,
       audience: config.defaultAudience,
       algorithms: ['RS256', 'ES256'],
-      jsonWebTokenOptions: { clockTolerance: 30 },
+      // Time claims are checked in validate() against the Clock every other part uses.
+      jsonWebTokenOptions: { ignoreExpiration: true, ignoreNotBefore: true },
       secretOrKeyProvider: (_req, rawJwt, done) => {
         const header = decode(rawJwt, { complete: true })?.header;
         const found = header?.typ === 'at+jwt' && header.kid ? keys.ring.verificationKey(header.kid) : null;
@@ -51,6 +59,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   }
 
   async validate(claims: AccessClaims): Promise<Principal | false> {
+    const now = this.clock.nowSeconds();
+    if (typeof claims.exp !== 'number' || claims.exp + CLOCK_TOLERANCE <= now) return false;
+    if (typeof claims.nbf === 'number' && claims.nbf - CLOCK_TOLERANCE > now) return false;
     const [revoked, tenant] = await Promise.all([this.sessions.isAccessTokenRevoked(claims.jti), this.tenants.findById(claims.tenant_id)]);
     if (revoked || !tenant || tenant.status !== 'active') return false;
     const user = await this.users.findById(claims.tenant_id, claims.sub).catch(() => null);

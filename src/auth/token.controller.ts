@@ -1,10 +1,12 @@
-import { Body, Controller, Header, Headers, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, Header, Headers, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { Public } from '../common/public.decorator';
+import { OAuthThrottlerGuard } from '../throttling/oauth-throttler.guard';
 import type { TokenResponse } from './grants/grant';
 import { TokenService } from './token.service';
 
 @Controller()
+@UseGuards(OAuthThrottlerGuard)
 export class TokenController {
   constructor(private readonly tokens: TokenService) {}
 

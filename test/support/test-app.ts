@@ -57,3 +57,16 @@ export async function createTestApp(
     throw err;
   }
 }
+
+/** A port nothing listens on right now, for tests whose ISSUER must name the real address. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
