@@ -51,6 +51,12 @@ export class ErrorResponder {
     if (err instanceof ConflictError) return { problem: problem(409, err.message) };
     if (err instanceof InvalidInputError) return { problem: problem(400, err.message) };
     const status = httpStatusOf(err);
+    if (status === 503 && err instanceof HttpException) {
+      // An intentional 503, e.g. readiness from terminus: say which checks are down.
+      const body = err.getResponse() as { error?: Record<string, unknown> };
+      const down = body && typeof body === 'object' && body.error ? Object.keys(body.error).join(', ') : '';
+      return { problem: problem(503, down ? `not ready: ${down}` : undefined), retryAfter: RETRY_AFTER_DB };
+    }
     if (status && status < 500) {
       const code: OAuthErrorCode = status === 429 ? 'slow_down' : status === 401 ? 'invalid_client' : 'invalid_request';
       const retryAfter = status === 429 ? 60 : undefined;

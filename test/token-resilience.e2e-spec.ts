@@ -1,0 +1,97 @@
+import { acquireEmbeddedPostgres } from '../src/database/embedded-postgres';
+import { createTenant } from './support/fixtures';
+import { startTcpProxy, type TcpProxy } from './support/tcp-proxy';
+import { createTestApp, startApp, testConfig, type TestApp } from './support/test-app';
+import { createTestDatabase, type TestDatabase } from './support/test-database';
+
+const SLOW_DOWN = { error: 'slow_down', error_description: 'Too many requests; try again later.' };
+
+describe('POST /token under abuse', () => {
+  let sut: TestApp;
+
+  afterEach(async () => {
+    await sut.close();
+  });
+
+  it('answers 429 slow_down with Retry-After once a client IP exceeds THROTTLE_PER_IP', async () => {
+    sut = await createTestApp({ THROTTLE_PER_IP: '5/60s', THROTTLE_PER_SUBJECT: '100/60s' });
+    const t = await createTenant(sut);
+    const attempt = () =>
+      sut.http().post('/token').type('form').send({ grant_type: 'password', client_id: t.publicClientId, username: 'x', password: 'y' });
+    for (let i = 0; i < 5; i++) expect((await attempt()).status).toBe(400);
+    const res = await attempt();
+    expect(res.status).toBe(429);
+    expect(res.body).toEqual(SLOW_DOWN);
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    expect(res.headers['cache-control']).toBe('no-store');
+  });
+
+  it('throttles guesses at one username across addresses (THROTTLE_PER_SUBJECT)', async () => {
+    sut = await createTestApp({ TRUST_PROXY: 'true', THROTTLE_PER_IP: '100/60s', THROTTLE_PER_SUBJECT: '3/60s' });
+    const t = await createTenant(sut);
+    const attempt = (ip: string, username: string) =>
+      sut
+        .http()
+        .post('/token')
+        .set('x-forwarded-for', ip)
+        .type('form')
+        .send({ grant_type: 'password', client_id: t.publicClientId, username, password: 'wrong-password' });
+    for (let i = 0; i < 3; i++) expect((await attempt(`203.0.113.${i}`, 'Alice')).status).toBe(400);
+    expect((await attempt('203.0.113.99', 'alice')).body).toEqual(SLOW_DOWN);
+    // Another account from the same addresses is not affected.
+    expect((await attempt('203.0.113.1', 'bob')).status).toBe(400);
+  });
+});
+
+describe('POST /token while the database is unreachable', () => {
+  let db: TestDatabase;
+  let proxy: TcpProxy;
+  let release: () => Promise<void> = async () => undefined;
+  let sut: TestApp;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    let target: { host: string; port: number; database: string };
+    if (db.embedded) {
+      const embedded = await acquireEmbeddedPostgres(db.env.DATA_DIR);
+      release = embedded.release;
+      target = { ...embedded.endpoint, database: 'postgres' };
+    } else {
+      const url = new URL(db.env.DATABASE_URL);
+      target = { host: url.hostname, port: Number(url.port || 5432), database: url.pathname.slice(1) };
+    }
+    proxy = await startTcpProxy(target);
+    sut = await startApp(
+      testConfig(db, { DATABASE_URL: `postgres://postgres@127.0.0.1:${proxy.port}/${target.database}`, DATABASE_POOL_SIZE: '2' }),
+    );
+  });
+
+  afterAll(async () => {
+    proxy.restore();
+    await sut.close();
+    await proxy.close();
+    await release();
+    await db.drop();
+  });
+
+  it('answers 503 temporarily_unavailable with Retry-After, then recovers by itself', async () => {
+    const t = await createTenant(sut);
+    const login = () =>
+      sut.http().post('/token').type('form').send({ grant_type: 'password', client_id: t.publicClientId, username: t.user.username, password: t.user.password });
+    await login().expect(200);
+
+    proxy.cut();
+    const down = await login();
+    expect(down.status).toBe(503);
+    expect(down.body).toEqual({ error: 'temporarily_unavailable', error_description: 'The service is temporarily unavailable; try again later.' });
+    expect(Number(down.headers['retry-after'])).toBeGreaterThan(0);
+    expect(down.headers['cache-control']).toBe('no-store');
+    await sut.http().get('/health/ready').expect(503);
+    // Public routes that need no query keep working.
+    await sut.http().get('/.well-known/jwks.json').expect(200);
+
+    proxy.restore();
+    await login().expect(200);
+    await sut.http().get('/health/ready').expect(200);
+  });
+});
