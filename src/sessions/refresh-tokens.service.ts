@@ -153,8 +153,60 @@ export class RefreshTokensService {
     const row = rows[0];
     if (!row) return { kind: 'unknown' };
     if (row.claimed) return { kind: 'rotated', row, token };
-    if (row.used_at || row.revoked_at) return { kind: 'reused', row };
+    if (row.used_at || row.revoked_at) {
+      const retried = withinGrace(row, req) ? await this.retryWithinGrace(row, req, token) : false;
+      return retried ? { kind: 'rotated', row, token } : { kind: 'reused', row };
+    }
     return { kind: 'refused', row, reason: refusalReason(row, req, now) };
+  }
+
+  /**
+   * The tenant's refreshReuseGrace (FAPI 2.0's retry window): a client that lost the response
+   * to a refresh may present the same token again shortly after and get a fresh pair. The pair
+   * issued first is revoked, so only one chain lives; once that pair has itself been used the
+   * chain has moved on and the replay is reuse after all.
+   */
+  private async retryWithinGrace(row: RotationRow, req: RotationRequest, token: string): Promise<boolean> {
+    return this.dataSource.transaction(async (m) => {
+      const children: { id: string; used_at: Date | null; access_token_jti: string | null; access_token_expires_at: Date | null }[] =
+        await m.query(
+          `SELECT id, used_at, access_token_jti, access_token_expires_at FROM refresh_tokens
+           WHERE parent_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC FOR UPDATE`,
+          [row.token_id],
+        );
+      const child = children[0];
+      if (!child || child.used_at || children.length !== 1) return false;
+      const now = req.now;
+      await m.query(`UPDATE refresh_tokens SET revoked_at = $2 WHERE id = $1`, [child.id, now]);
+      if (child.access_token_jti && child.access_token_expires_at && child.access_token_expires_at > now) {
+        await m.query(
+          `INSERT INTO revoked_access_tokens (jti, tenant_id, expires_at, revoked_at, reason) VALUES ($1, $2, $3, $4, 'refresh_retry')
+           ON CONFLICT (jti) DO NOTHING`,
+          [child.access_token_jti, row.tenant_id, child.access_token_expires_at, now],
+        );
+      }
+      const accessTtl = row.tenant_settings.accessTokenTtl ?? req.defaultAccessTtl;
+      const idleTtl = row.tenant_settings.refreshIdleTtl ?? req.defaultIdleTtl;
+      await m.query(
+        `INSERT INTO refresh_tokens (family_id, parent_id, token_hash, access_token_jti, access_token_expires_at, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, $6, LEAST($7::timestamptz, $8::timestamptz))`,
+        [
+          row.family_id,
+          row.token_id,
+          sha256(token),
+          req.accessJti,
+          new Date(now.getTime() + accessTtl * 1000),
+          now,
+          new Date(now.getTime() + idleTtl * 1000),
+          row.family_expires_at,
+        ],
+      );
+      await this.audit.record(
+        { action: 'token.refreshed', outcome: 'success', tenantId: row.tenant_id, actor: row.user_id, target: row.family_id, ip: req.ip, userAgent: req.userAgent, details: { jti: req.accessJti, client_id: req.clientId, retry: true } },
+        m,
+      );
+      return true;
+    });
   }
 
   /**
@@ -216,6 +268,21 @@ export class RefreshTokensService {
     const rows = await this.dataSource.query(`SELECT 1 FROM revoked_access_tokens WHERE jti = $1`, [jti]);
     return rows.length > 0;
   }
+}
+
+/** Eligible for a retry: the token was used (not revoked) within the tenant's grace, and all else holds. */
+function withinGrace(row: RotationRow, req: RotationRequest): boolean {
+  const grace = Math.min(row.tenant_settings.refreshReuseGrace ?? 0, 60);
+  if (grace <= 0 || !row.used_at || row.revoked_at || row.family_revoked_at) return false;
+  const now = req.now.getTime();
+  return (
+    now - row.used_at.getTime() <= grace * 1000 &&
+    row.family_client_id === req.clientPk &&
+    row.family_expires_at.getTime() > now &&
+    !row.user_disabled_at &&
+    row.tenant_status === 'active' &&
+    (req.requested === null || req.requested.every((s) => row.family_scope.split(' ').includes(s)))
+  );
 }
 
 function refusalReason(row: RotationRow, req: RotationRequest, now: Date): string {
