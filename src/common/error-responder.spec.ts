@@ -1,0 +1,71 @@
+import { BadRequestException } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { NotFoundError } from './domain-errors';
+import { ErrorResponder } from './error-responder';
+import { OAuthError } from './oauth-error';
+
+function fakeReply() {
+  const sent: { status?: number; headers: Record<string, string>; body?: unknown } = { headers: {} };
+  const reply = {
+    header(name: string, value: string) {
+      sent.headers[name] = value;
+      return reply;
+    },
+    code(status: number) {
+      sent.status = status;
+      return reply;
+    },
+    send(body: unknown) {
+      sent.body = body;
+      return reply;
+    },
+  };
+  return { reply: reply as unknown as FastifyReply, sent };
+}
+
+describe(ErrorResponder.name, () => {
+  const sut = new ErrorResponder();
+
+  it('writes the RFC 6749 body with no-store on OAuth endpoints, keeping the detail out', () => {
+    const { reply, sent } = fakeReply();
+    sut.respond(new OAuthError('invalid_grant', { detail: 'refresh token reused' }), { url: '/token' }, reply);
+    expect(sent).toMatchObject({ status: 400, body: { error: 'invalid_grant', error_description: 'The grant is invalid, expired or revoked.' } });
+    expect(sent.headers['cache-control']).toBe('no-store');
+    expect(JSON.stringify(sent.body)).not.toContain('reused');
+  });
+
+  it('challenges with Basic on invalid_client', () => {
+    const { reply, sent } = fakeReply();
+    sut.respond(new OAuthError('invalid_client'), { url: '/token?x=1' }, reply);
+    expect(sent.status).toBe(401);
+    expect(sent.headers['www-authenticate']).toMatch(/^Basic realm=/);
+  });
+
+  it('turns a database outage into 503 temporarily_unavailable with Retry-After', () => {
+    const { reply, sent } = fakeReply();
+    sut.respond(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }), { url: '/token' }, reply);
+    expect(sent).toMatchObject({ status: 503, body: { error: 'temporarily_unavailable' } });
+    expect(sent.headers['retry-after']).toBe('5');
+  });
+
+  it('answers problem+json elsewhere, with validation fields and domain errors mapped', () => {
+    const { reply, sent } = fakeReply();
+    sut.respond(new BadRequestException({ errors: [{ field: 'slug', message: 'must be a slug' }] }), { url: '/admin/tenants' }, reply);
+    expect(sent.status).toBe(400);
+    expect(sent.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(sent.body).toMatchObject({ status: 400, errors: [{ field: 'slug', message: 'must be a slug' }] });
+    const notFound = fakeReply();
+    sut.respond(new NotFoundError('no tenant x'), { url: '/admin/tenants/x' }, notFound.reply);
+    expect(notFound.sent).toMatchObject({ status: 404, body: { title: 'Not Found', detail: 'no tenant x' } });
+  });
+
+  it('hides an unexpected error behind a generic 500', () => {
+    const { reply, sent } = fakeReply();
+    sut.respond(new TypeError('secret internals at line 3'), { url: '/me' }, reply);
+    expect(sent).toMatchObject({ status: 500, body: { title: 'Internal Server Error', status: 500 } });
+    expect(JSON.stringify(sent.body)).not.toContain('internals');
+    const oauth = fakeReply();
+    sut.respond(new TypeError('boom'), { url: '/token' }, oauth.reply);
+    expect(oauth.sent.body).toEqual({ error: 'server_error', error_description: 'The server encountered an unexpected condition.' });
+  });
+});
