@@ -1,10 +1,7 @@
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../src/database/data-source-options';
-import { resolveDatabaseTarget, type DatabaseTarget } from '../src/database/database.providers';
+import type { DataSource } from 'typeorm';
 import { runMigrations } from '../src/database/migrate';
 import { MIGRATIONS } from '../migrations';
-import { createTestDatabase, type TestDatabase } from './support/test-database';
-import { testConfig } from './support/test-app';
+import { openTestDataSource } from './support/test-database';
 
 const TABLES = [
   'api_keys',
@@ -28,20 +25,15 @@ async function tables(ds: DataSource): Promise<string[]> {
 }
 
 describe('migrations', () => {
-  let db: TestDatabase;
-  let target: DatabaseTarget;
   let dataSource: DataSource;
+  let close: () => Promise<void>;
 
   beforeEach(async () => {
-    db = await createTestDatabase();
-    target = await resolveDatabaseTarget(testConfig(db));
-    dataSource = await new DataSource(dataSourceOptions(target.endpoint, 4)).initialize();
+    ({ dataSource, close } = await openTestDataSource(4));
   });
 
   afterEach(async () => {
-    await dataSource.destroy();
-    await target.release();
-    await db.drop();
+    await close();
   });
 
   it('apply the whole schema once, then find nothing pending', async () => {

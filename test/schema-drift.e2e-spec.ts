@@ -1,28 +1,20 @@
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../src/database/data-source-options';
-import { resolveDatabaseTarget, type DatabaseTarget } from '../src/database/database.providers';
+import type { DataSource } from 'typeorm';
 import { runMigrations } from '../src/database/migrate';
-import { createTestDatabase, type TestDatabase } from './support/test-database';
-import { testConfig } from './support/test-app';
+import { openTestDataSource } from './support/test-database';
 
 // The migrations are the schema; the entities must describe it exactly, or
 // `migration:generate` buries a real change under noise and TypeORM's metadata (relations,
 // defaults on insert) quietly disagrees with the database.
 describe('schema drift', () => {
-  let db: TestDatabase;
-  let target: DatabaseTarget;
   let dataSource: DataSource;
+  let close: () => Promise<void>;
 
   beforeEach(async () => {
-    db = await createTestDatabase();
-    target = await resolveDatabaseTarget(testConfig(db));
-    dataSource = await new DataSource(dataSourceOptions(target.endpoint, 1)).initialize();
+    ({ dataSource, close } = await openTestDataSource(1));
   });
 
   afterEach(async () => {
-    await dataSource.destroy();
-    await target.release();
-    await db.drop();
+    await close();
   });
 
   it('finds nothing between the migrated database and the entities', async () => {

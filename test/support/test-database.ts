@@ -3,6 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { loadConfig } from '../../src/config/config';
+import { dataSourceOptions } from '../../src/database/data-source-options';
+import { resolveDatabaseTarget } from '../../src/database/database.providers';
 
 /** The Postgres server the e2e suite runs against, or null for the embedded default. */
 export function serverUrl(): string | null {
@@ -52,6 +56,21 @@ export async function createTestDatabase(opts: { embedded?: boolean } = {}): Pro
     drop: async () => {
       await onServer(url, (c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A bare DataSource (no app) on a fresh test database; close() releases and drops everything. */
+export async function openTestDataSource(poolSize = 4): Promise<{ dataSource: DataSource; close(): Promise<void> }> {
+  const db = await createTestDatabase();
+  const target = await resolveDatabaseTarget(loadConfig({ NODE_ENV: 'test', ...db.env }));
+  const dataSource = await new DataSource(dataSourceOptions(target.endpoint, poolSize)).initialize();
+  return {
+    dataSource,
+    async close() {
+      await dataSource.destroy();
+      await target.release();
+      await db.drop();
     },
   };
 }
