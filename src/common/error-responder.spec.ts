@@ -1,4 +1,4 @@
-import { BadRequestException } from '@nestjs/common';
+import { BadRequestException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { NotFoundError } from './domain-errors';
 import { ErrorResponder } from './error-responder';
@@ -25,6 +25,9 @@ function fakeReply() {
 
 describe(ErrorResponder.name, () => {
   const sut = new ErrorResponder();
+
+  beforeAll(() => Logger.overrideLogger(false));
+  afterAll(() => Logger.overrideLogger(['log', 'error', 'warn', 'debug', 'verbose', 'fatal']));
 
   it('writes the RFC 6749 body with no-store on OAuth endpoints, keeping the detail out', () => {
     const { reply, sent } = fakeReply();
