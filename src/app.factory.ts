@@ -21,10 +21,9 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   app.useLogger(new PinoNestLogger(loggers.app));
   const fastify = app.getHttpAdapter().getInstance();
   registerAccessLog(fastify, loggers.access);
-  // One error shape for errors thrown in routes and for Fastify's own (body parsing, size).
-  const responder = new ErrorResponder();
-  app.useGlobalFilters(new AllExceptionsFilter(responder));
-  fastify.setErrorHandler((err, request, reply) => responder.respond(err, request, reply));
+  // One error shape for everything: Nest's Fastify adapter routes Fastify's own errors (body
+  // parsing, size, content type) into the global filter too.
+  app.useGlobalFilters(new AllExceptionsFilter(new ErrorResponder()));
   // Contract 3: the OAuth endpoints take bodies of at most 16 KiB.
   fastify.addHook('onRoute', (route) => {
     if (['/token', '/revoke', '/introspect'].includes(route.url)) route.bodyLimit = 16 * 1024;
