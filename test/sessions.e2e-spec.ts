@@ -49,6 +49,9 @@ describe('sessions: /me, password change, reuse grace, audit', () => {
     expect(wrong.status).toBe(400);
     const short = await sut.http().post('/me/password').auth(mine.access_token, { type: 'bearer' }).send({ currentPassword: t.user.password, newPassword: 'short' });
     expect(short.status).toBe(400);
+    const common = await sut.http().post('/me/password').auth(mine.access_token, { type: 'bearer' }).send({ currentPassword: t.user.password, newPassword: 'password1234' });
+    expect(common.status).toBe(400);
+    expect(common.body.detail).toBe('The new password is too common.');
     const ok = await sut
       .http()
       .post('/me/password')

@@ -4,6 +4,7 @@ import { AuditService } from '../audit/audit.service';
 import { InvalidInputError } from '../common/domain-errors';
 import { OAuthError } from '../common/oauth-error';
 import { RefreshTokensService } from '../sessions/refresh-tokens.service';
+import { passwordProblem } from '../users/password-policy';
 import { UsersService } from '../users/users.service';
 import type { Principal } from './principal';
 
@@ -15,8 +16,6 @@ export interface MeResponse {
   clientId: string;
   scopes: readonly string[];
 }
-
-export const MIN_PASSWORD_LENGTH = 12;
 
 @Injectable()
 export class MeService {
@@ -46,9 +45,8 @@ export class MeService {
     if (!(await this.users.verifyPassword(user, currentPassword))) {
       throw new InvalidInputError('The current password is wrong.');
     }
-    if (newPassword.length < MIN_PASSWORD_LENGTH) {
-      throw new InvalidInputError(`The new password must have at least ${MIN_PASSWORD_LENGTH} characters.`);
-    }
+    const problem = passwordProblem(newPassword, user.username);
+    if (problem) throw new InvalidInputError(`The new password ${problem}.`);
     await this.users.setPassword(user, newPassword);
     // The session this request comes from is the family that issued its access token.
     const rows: { family_id: string }[] = await this.dataSource.query(
