@@ -16,12 +16,37 @@ export interface NewClient {
   clientId?: string;
 }
 
+/** How long a looked-up client is reused: the staleness after a client is changed or deleted. */
+export const CLIENT_CACHE_MS = 5000;
+const CLIENT_CACHE_MAX = 10_000;
+
 @Injectable()
 export class ClientsService {
+  /**
+   * Every token request looks its client up; clients change rarely. Known clients are kept for
+   * CLIENT_CACHE_MS (unknown ones are not, so guessed ids cannot fill the cache).
+   */
+  private readonly cache = new Map<string, { client: Client; until: number }>();
+
   constructor(@InjectRepository(Client) private readonly clients: Repository<Client>) {}
 
-  findByClientId(clientId: string): Promise<Client | null> {
-    return this.clients.findOneBy({ clientId });
+  async findByClientId(clientId: string): Promise<Client | null> {
+    const now = Date.now();
+    const hit = this.cache.get(clientId);
+    if (hit && hit.until > now) return hit.client;
+    const client = await this.clients.findOneBy({ clientId });
+    if (client) {
+      if (this.cache.size >= CLIENT_CACHE_MAX) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(clientId, { client, until: now + CLIENT_CACHE_MS });
+    } else {
+      this.cache.delete(clientId);
+    }
+    return client;
+  }
+
+  /** Drops a client from this instance's cache at once (after a change made here). */
+  forget(clientId: string): void {
+    this.cache.delete(clientId);
   }
 
   /** Creates a client; a confidential one gets a secret, returned here once and stored hashed. */
