@@ -6,6 +6,7 @@ const { mkdtempSync, rmSync, writeFileSync, mkdirSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const autocannon = require('autocannon');
+const { Client } = require('pg');
 
 const ROOT = join(__dirname, '..');
 
@@ -43,6 +44,29 @@ async function startService({ port, env = {} }) {
   };
 }
 
+/**
+ * A database for one benchmark: BENCH_DATABASE_URL as given (an empty database, left in place),
+ * else a fresh uniquely named one on the local server, dropped by drop().
+ */
+async function freshDatabase() {
+  if (process.env.BENCH_DATABASE_URL) return { url: process.env.BENCH_DATABASE_URL, async drop() {} };
+  const admin = process.env.BENCH_PG_ADMIN_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `tessera_bench_${Date.now()}_${process.pid}`;
+  const sql = async (text) => {
+    const client = new Client({ connectionString: admin });
+    await client.connect();
+    try {
+      await client.query(text);
+    } finally {
+      await client.end();
+    }
+  };
+  await sql(`CREATE DATABASE ${name}`);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => sql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
 /** Runs a child script (bench/ceilings/*.js) and returns the JSON it sends back. */
 function runChild(script, args = []) {
   return new Promise((resolve, reject) => {
@@ -51,6 +75,11 @@ function runChild(script, args = []) {
     child.once('error', reject);
     child.once('exit', (code) => code && reject(new Error(`${script} exited with ${code}`)));
   });
+}
+
+/** RS256 access tokens/s on one core by node:crypto, @nestjs/jwt and jose (ceilings/jwt-libs.js). */
+async function jwtLibraries() {
+  return (await runChild('ceilings/jwt-libs.js')).msg.tokensPerSec;
 }
 
 /** Drives `opts.url`; every response must have status `expect` (default 200). */
@@ -77,13 +106,16 @@ async function load(name, { expect = 200, ...opts }) {
  * passing disturbance on this shared 2-core machine does not decide a ratio.
  */
 async function compare(targets, { rounds = 5, duration = 4, connections = 50 } = {}) {
+  // A target either gives autocannon options or measures itself (a ceiling in a child process,
+  // or a load that needs fresh credentials each round): measure({ duration, connections }).
+  const measure = (t, opts) => (t.measure ? t.measure(opts) : load(t.name, { ...t, ...opts }));
   const runs = targets.map(() => []);
-  for (const t of targets) await load('warm-up', { ...t, duration: 2, connections });
+  for (const t of targets) await measure({ ...t, name: 'warm-up' }, { duration: 2, connections });
   for (let r = 0; r < rounds; r++) {
     // Every other round runs in reverse, so no target always follows the same one.
     const order = [...targets.keys()];
     if (r % 2) order.reverse();
-    for (const i of order) runs[i].push(await load(targets[i].name, { ...targets[i], duration, connections }));
+    for (const i of order) runs[i].push(await measure(targets[i], { duration, connections }));
   }
   return runs.map((rs) => {
     const sorted = [...rs].sort((a, b) => a.requestsPerSec - b.requestsPerSec);
@@ -94,11 +126,11 @@ async function compare(targets, { rounds = 5, duration = 4, connections = 50 } =
 function report(title, rows, extra = {}) {
   const out = { title, at: new Date().toISOString(), node: process.version, rows, ...extra };
   console.log(`\n## ${title}`);
-  console.table(rows);
+  console.table(rows, ['name', 'requestsPerSec', 'p50Ms', 'p99Ms', 'requests', 'failures', 'rounds']);
   for (const [k, v] of Object.entries(extra)) console.log(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`);
   mkdirSync(join(__dirname, 'results'), { recursive: true });
   writeFileSync(join(__dirname, 'results', `${title.replace(/\W+/g, '-')}.json`), JSON.stringify(out, null, 2));
   return out;
 }
 
-module.exports = { ROOT, startService, runChild, load, compare, report, waitReady };
+module.exports = { ROOT, startService, freshDatabase, runChild, jwtLibraries, load, compare, report, waitReady };

@@ -1,8 +1,10 @@
 'use strict';
 // npm run bench [-- <name>...]: builds nothing; run `npm run build` first (npm run bench does).
-// Each benchmark starts the built service on a fresh embedded DATA_DIR, or on DATABASE_URL when
-// set, drives it with autocannon from this process, and writes bench/results/<name>.json.
-const benches = { jwks: require('./jwks') };
+// Each benchmark starts the built service on a fresh DATA_DIR (jwks: embedded database, or
+// DATABASE_URL when set; the grants: a fresh database on the local PostgreSQL server, or
+// BENCH_DATABASE_URL), drives it with autocannon from this process, and writes
+// bench/results/<name>.json.
+const benches = { jwks: require('./jwks'), ...require('./grants') };
 
 async function main() {
   const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));

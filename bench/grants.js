@@ -1,0 +1,159 @@
+'use strict';
+// POST /token grants on a real PostgreSQL, each measured in interleaved rounds against the raw
+// ceiling it cannot beat. Issue targets: the password grant at least 0.85x raw argon2id verify
+// at the same concurrency; the refresh grant at least 0.40x raw single-core RS256 signing.
+const { randomBytes } = require('node:crypto');
+const { Client } = require('pg');
+const { ROOT, startService, freshDatabase, runChild, load, compare, report, jwtLibraries } = require('./lib');
+
+const ADMIN_PASSWORD = 'bench-admin-password';
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+const PASSWORD_BODY = `grant_type=password&client_id=admin-cli&username=admin&password=${ADMIN_PASSWORD}`;
+// The password benchmark's concurrency, and so the raw argon2id ceiling's.
+const LOGINS_IN_FLIGHT = 4;
+
+async function withService(port, fn) {
+  const db = await freshDatabase();
+  let service;
+  try {
+    service = await startService({
+      port,
+      env: {
+        DATABASE_URL: db.url,
+        ADMIN_PASSWORD,
+        // The load is one user from one IP: the throttler still runs but must never refuse.
+        THROTTLE_PER_IP: '999999999/1s',
+        THROTTLE_PER_SUBJECT: '999999999/1s',
+      },
+    });
+    return await fn(service, db);
+  } finally {
+    await service?.stop();
+    await db.drop();
+  }
+}
+
+/** A raw ceiling as a compare() target: a child process measuring for the round's duration. */
+function ceiling(name, script, args, pick) {
+  return { name, measure: async ({ duration }) => ({ name, requestsPerSec: pick((await runChild(script, [String(duration), ...args])).msg) }) };
+}
+
+const rs256Ceiling = () => ceiling('raw RS256 sign, 1 core (signs/s)', 'ceilings/sign.js', ['RS256'], (m) => m.signsPerSec.RS256);
+const ratio = (a, b) => +(a.requestsPerSec / b.requestsPerSec).toFixed(2);
+
+async function password({ rounds = 5, duration = 4 } = {}) {
+  return withService(3911, async (service) => {
+    const rows = await compare(
+      [
+        ceiling(`raw argon2id verify, ${LOGINS_IN_FLIGHT} in flight (verifies/s)`, 'ceilings/argon2.js', [String(LOGINS_IN_FLIGHT)], (m) => m.verifiesPerSec),
+        { name: 'POST /token grant_type=password', url: `${service.base}/token`, method: 'POST', headers: FORM, body: PASSWORD_BODY },
+      ],
+      { rounds, duration, connections: LOGINS_IN_FLIGHT },
+    );
+    return report('password', rows, {
+      'password / argon2id verify': ratio(rows[1], rows[0]),
+      target: '>= 0.85',
+      argon2: `m=${process.env.ARGON2_MEMORY_KIB || 19456},t=${process.env.ARGON2_ITERATIONS || 2},p=${process.env.ARGON2_PARALLELISM || 1}`,
+      database: 'PostgreSQL server',
+      connections: LOGINS_IN_FLIGHT,
+      'seconds per round': duration,
+      rounds,
+    });
+  });
+}
+
+async function login(base) {
+  const res = await fetch(`${base}/token`, { method: 'POST', headers: FORM, body: PASSWORD_BODY });
+  if (res.status !== 200) throw new Error(`login: ${res.status} ${await res.text()}`);
+  return (await res.json()).refresh_token;
+}
+
+async function refresh({ rounds = 5, duration = 4, connections = 50 } = {}) {
+  return withService(3912, async (service) => {
+    const name = 'POST /token grant_type=refresh_token';
+    const measure = async (opts) => {
+      // A presented token is spent, and presenting it again revokes its family: every request
+      // takes a never-used token, and each response's new token goes back to the pool. A
+      // one-request list cannot chain through autocannon's context, which it resets whenever
+      // it wraps around the list. The pool starts with one login per connection, every round,
+      // because a round's last in-flight requests may be cut off after the server rotated.
+      const unused = await Promise.all(Array.from({ length: opts.connections }, () => login(service.base)));
+      return load(name, {
+        ...opts,
+        url: `${service.base}/token`,
+        method: 'POST',
+        headers: FORM,
+        requests: [
+          {
+            // An empty pool (after a failed request) sends "undefined": it fails loudly, as it should.
+            setupRequest: (req) => ({ ...req, body: `grant_type=refresh_token&client_id=admin-cli&refresh_token=${unused.pop()}` }),
+            onResponse: (status, body) => status === 200 && unused.push(JSON.parse(body).refresh_token),
+          },
+        ],
+      });
+    };
+    const rows = await compare([rs256Ceiling(), { name, measure }], { rounds, duration, connections });
+    return report('refresh', rows, {
+      'refresh / RS256 sign': ratio(rows[1], rows[0]),
+      target: '>= 0.40',
+      'RS256 access tokens/s on 1 core, by library': await jwtLibraries(),
+      database: 'PostgreSQL server',
+      connections,
+      'seconds per round': duration,
+      rounds,
+    });
+  });
+}
+
+/** A confidential client and an API key of the system tenant, by SQL until the admin API exists. */
+async function createCredentials(databaseUrl) {
+  const { hashSecret } = require(`${ROOT}/dist/src/clients/client-secret`);
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    const clientId = `bench-${Date.now()}`;
+    const clientSecret = randomBytes(32).toString('base64url');
+    await db.query(
+      `INSERT INTO clients (tenant_id, client_id, name, type, secret_hash, grant_types, scopes)
+       SELECT id, $1, 'bench', 'confidential', $2, '{client_credentials}', '{models:list}' FROM tenants WHERE slug = 'system'`,
+      [clientId, hashSecret(clientSecret)],
+    );
+    const key = `tsk_${randomBytes(32).toString('base64url')}`;
+    const { rows } = await db.query(
+      `INSERT INTO api_keys (tenant_id, name, key_prefix, secret_hash, scopes)
+       SELECT id, 'bench', $1, $2, '{models:list}' FROM tenants WHERE slug = 'system' RETURNING id`,
+      [key.slice(0, 10), hashSecret(key)],
+    );
+    return { client: { id: clientId, secret: clientSecret }, apiKey: { id: rows[0].id, secret: key } };
+  } finally {
+    await db.end();
+  }
+}
+
+async function clientCredentials({ rounds = 5, duration = 4, connections = 50 } = {}) {
+  return withService(3913, async (service, db) => {
+    const { client, apiKey } = await createCredentials(db.url);
+    const grant = (name, { id, secret }) => ({
+      name,
+      url: `${service.base}/token`,
+      method: 'POST',
+      headers: FORM,
+      body: `grant_type=client_credentials&client_id=${encodeURIComponent(id)}&client_secret=${secret}`,
+    });
+    const rows = await compare(
+      [rs256Ceiling(), grant('POST /token client_credentials, confidential client', client), grant('POST /token client_credentials, API key', apiKey)],
+      { rounds, duration, connections },
+    );
+    return report('client-credentials', rows, {
+      'confidential client / RS256 sign': ratio(rows[1], rows[0]),
+      'API key / RS256 sign': ratio(rows[2], rows[0]),
+      target: 'none (reported beside the refresh grant)',
+      database: 'PostgreSQL server',
+      connections,
+      'seconds per round': duration,
+      rounds,
+    });
+  });
+}
+
+module.exports = { password, refresh, 'client-credentials': clientCredentials };
