@@ -19,14 +19,6 @@ export class LockoutService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async isLocked(userId: string): Promise<boolean> {
-    const rows: { locked: boolean }[] = await this.dataSource.query(
-      `SELECT locked_until > $2 AS locked FROM user_lockouts WHERE user_id = $1`,
-      [userId, this.clock.now()],
-    );
-    return rows[0]?.locked === true;
-  }
-
   async recordFailure(tenantId: string, userId: string): Promise<void> {
     const now = this.clock.now();
     const { limit, windowSeconds } = this.config.lockoutAfter;

@@ -1,10 +1,31 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { EntityManager, Repository } from 'typeorm';
+import { Clock } from '../common/clock';
 import { LockoutService } from './lockout.service';
 import { PasswordHasher } from './password-hasher';
 import { User } from './user.entity';
 import { usernameKey } from './username';
+
+/** What a login needs of a user, read with its lockout state in one query. */
+export interface LoginUser {
+  id: string;
+  tenantId: string;
+  username: string;
+  passwordHash: string;
+  scopes: string[];
+}
+
+interface LoginRow {
+  id: string;
+  tenant_id: string;
+  username: string;
+  password_hash: string;
+  scopes: string[];
+  disabled: boolean;
+  locked: boolean;
+  has_lockout: boolean;
+}
 
 export interface NewUser {
   tenantId: string;
@@ -21,6 +42,7 @@ export class UsersService {
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly hasher: PasswordHasher,
     private readonly lockout: LockoutService,
+    private readonly clock: Clock,
   ) {}
 
   findByUsername(tenantId: string, username: string): Promise<User | null> {
@@ -47,17 +69,24 @@ export class UsersService {
    * The user these credentials log in, or null. Unknown user, wrong password, locked and
    * disabled all cost one argon2id verification and give the same null.
    */
-  async verifyLogin(tenantId: string, username: string, password: string): Promise<User | null> {
-    const user = await this.findByUsername(tenantId, username);
-    if (!user) return this.hasher.verifyDummy(password).then(() => null);
-    const [locked, valid] = await Promise.all([this.lockout.isLocked(user.id), this.hasher.verify(user.passwordHash, password)]);
-    if (!valid) {
-      if (!locked) await this.lockout.recordFailure(tenantId, user.id);
+  async verifyLogin(tenantId: string, username: string, password: string): Promise<LoginUser | null> {
+    const rows: LoginRow[] = await this.users.query(
+      `SELECT u.id, u.tenant_id, u.username, u.password_hash, u.scopes, u.disabled_at IS NOT NULL AS disabled,
+              COALESCE(l.locked_until > $3, false) AS locked, l.user_id IS NOT NULL AS has_lockout
+       FROM users u LEFT JOIN user_lockouts l ON l.user_id = u.id
+       WHERE u.tenant_id = $1 AND u.username_key = $2`,
+      [tenantId, usernameKey(username), this.clock.now()],
+    );
+    const row = rows[0];
+    if (!row) return this.hasher.verifyDummy(password).then(() => null);
+    const user = { id: row.id, tenantId: row.tenant_id, username: row.username, passwordHash: row.password_hash, scopes: row.scopes };
+    if (!(await this.hasher.verify(row.password_hash, password))) {
+      if (!row.locked) await this.lockout.recordFailure(tenantId, row.id);
       return null;
     }
-    if (locked || user.disabledAt) return null;
-    await this.lockout.clear(user.id);
-    if (this.hasher.needsRehash(user.passwordHash)) await this.rehash(user, password);
+    if (row.locked || row.disabled) return null;
+    if (row.has_lockout) await this.lockout.clear(row.id);
+    if (this.hasher.needsRehash(row.password_hash)) await this.rehash(user, password);
     return user;
   }
 
@@ -73,7 +102,7 @@ export class UsersService {
   }
 
   /** A hash made with older argon2 parameters is upgraded on the next good login. */
-  private async rehash(user: User, password: string): Promise<void> {
+  private async rehash(user: LoginUser, password: string): Promise<void> {
     try {
       await this.users.update({ tenantId: user.tenantId, id: user.id }, { passwordHash: await this.hasher.hash(password) });
     } catch (err) {

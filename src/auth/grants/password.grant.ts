@@ -28,10 +28,14 @@ export class PasswordGrant implements GrantHandler {
 
   async handle({ client, params, ip, userAgent }: GrantRequest): Promise<TokenResponse> {
     const requested = parseScope(params.scope);
-    const tenant = await this.tenants.findById(client.tenantId);
-    const user = tenant?.status === 'active' ? await this.users.verifyLogin(tenant.id, params.username, params.password) : null;
+    // Side by side: the tenant's state and the password check (which always costs one argon2id
+    // verification, so a suspended tenant takes as long as a wrong password).
+    const [tenant, user] = await Promise.all([
+      this.tenants.findById(client.tenantId),
+      this.users.verifyLogin(client.tenantId, params.username, params.password),
+    ]);
     const context = { tenantId: client.tenantId, ip, userAgent };
-    if (!tenant || !user) {
+    if (!tenant || tenant.status !== 'active' || !user) {
       await this.audit.record({
         ...context,
         action: 'login.failed',
@@ -42,21 +46,25 @@ export class PasswordGrant implements GrantHandler {
       throw new OAuthError('invalid_grant', { detail: 'wrong credentials, locked or disabled user, or suspended tenant' });
     }
     const scope = grantScope(requested, user.scopes, client.scopes, tenantScopes(tenant));
-    const access = await this.accessTokens.issue({ tenant, sub: user.id, clientId: client.clientId, audience: client.audience, scope });
-    const refresh = client.grantTypes.includes('refresh_token')
-      ? await this.refreshTokens.issue(
-          { tenantId: tenant.id, userId: user.id, clientPk: client.pk, scope: scope.join(' '), accessJti: access.jti, accessExpiresAt: access.expiresAt },
-          refreshLifetimes(tenant.settings, this.config),
-        )
-      : null;
-    await this.audit.record({
-      ...context,
-      action: 'login.succeeded',
-      outcome: 'success',
-      actor: user.id,
-      target: user.id,
-      details: { client_id: client.clientId, jti: access.jti, family: refresh?.familyId ?? null, scope: scope.join(' ') },
-    });
+    // The jti and expiry are fixed first, so signing and both writes can proceed together.
+    const prepared = this.accessTokens.prepare(tenant.settings);
+    const [access, refresh] = await Promise.all([
+      this.accessTokens.issue({ tenant, sub: user.id, clientId: client.clientId, audience: client.audience, scope }, prepared),
+      client.grantTypes.includes('refresh_token')
+        ? this.refreshTokens.issue(
+            { tenantId: tenant.id, userId: user.id, clientPk: client.pk, scope: scope.join(' '), accessJti: prepared.jti, accessExpiresAt: prepared.expiresAt },
+            refreshLifetimes(tenant.settings, this.config),
+          )
+        : null,
+      this.audit.record({
+        ...context,
+        action: 'login.succeeded',
+        outcome: 'success',
+        actor: user.id,
+        target: user.id,
+        details: { client_id: client.clientId, jti: prepared.jti, scope: scope.join(' ') },
+      }),
+    ]);
     return {
       access_token: access.token,
       token_type: 'Bearer',
