@@ -28,7 +28,6 @@ export class KeyRing {
   constructor(
     readonly current: CurrentKey | null,
     keys: readonly PublishedKey[],
-    readonly revokedKids: readonly string[],
   ) {
     // Contract 2.5: next, current and retired keys are published; revoked ones never.
     const visible = keys.filter((k) => k.state !== 'revoked');
@@ -39,7 +38,7 @@ export class KeyRing {
   }
 
   static empty(): KeyRing {
-    return new KeyRing(null, [], []);
+    return new KeyRing(null, []);
   }
 
   /** True for a key whose signatures are still accepted: published, not revoked, not removed. */

@@ -128,7 +128,6 @@ export class KeysService implements OnApplicationBootstrap, OnApplicationShutdow
     this.snapshot = new KeyRing(
       current ? { kid: current.kid, alg: current.alg as SigningAlg, privateKey: this.privateKeyOf(current) } : null,
       keys,
-      keys.filter((k) => k.state === 'revoked').map((k) => k.kid),
     );
     this.fingerprint = fingerprint;
   }

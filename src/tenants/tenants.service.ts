@@ -26,8 +26,4 @@ export class TenantsService {
     const repo = manager ? manager.getRepository(Tenant) : this.tenants;
     return repo.save(repo.create({ ...input, scopes: [...input.scopes], status: 'active' }));
   }
-
-  async setStatus(id: string, status: Tenant['status']): Promise<void> {
-    await this.tenants.update({ id }, { status, suspendedAt: status === 'suspended' ? new Date() : null, updatedAt: new Date() });
-  }
 }

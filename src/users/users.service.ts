@@ -45,10 +45,6 @@ export class UsersService {
     private readonly clock: Clock,
   ) {}
 
-  findByUsername(tenantId: string, username: string): Promise<User | null> {
-    return this.users.findOneBy({ tenantId, usernameKey: usernameKey(username) });
-  }
-
   findById(tenantId: string, id: string): Promise<User | null> {
     return this.users.findOneBy({ tenantId, id });
   }

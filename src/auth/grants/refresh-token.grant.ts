@@ -52,9 +52,11 @@ export class RefreshTokenGrant implements GrantHandler {
     const tenant = { id: row.tenant_id, slug: row.tenant_slug, settings: row.tenant_settings, scopes: row.tenant_scopes };
     // The grant as it stands now: an admin may have taken scopes from the user or client since.
     const scope = grantScope(null, requested ?? row.family_scope.split(' '), row.user_scopes, client.scopes, tenantScopes(tenant));
+    // The jti and iat were fixed before the rotation recorded them; the expiry follows from them.
+    const expiresIn = this.accessTokens.lifetime(tenant.settings);
     const access = await this.accessTokens.issue(
       { tenant, sub: row.user_id, clientId: client.clientId, audience: client.audience, scope },
-      { jti, iat, expiresIn: this.accessTokens.lifetime(tenant.settings), expiresAt: new Date((iat + this.accessTokens.lifetime(tenant.settings)) * 1000) },
+      { jti, iat, expiresIn, expiresAt: new Date((iat + expiresIn) * 1000) },
     );
     return { access_token: access.token, token_type: 'Bearer', expires_in: access.expiresIn, refresh_token: token, scope: scope.join(' ') };
   }
