@@ -4,6 +4,7 @@ import { AppModule, type AppOptions } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { ErrorResponder } from './common/error-responder';
 import { createLoggers, PinoNestLogger, registerAccessLog } from './common/logging';
+import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/config';
 
 /** Builds and initialises the app (migrations, bootstrap) without listening: main.ts and tests share it. */
@@ -24,6 +25,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   // One error shape for everything: Nest's Fastify adapter routes Fastify's own errors (body
   // parsing, size, content type) into the global filter too.
   app.useGlobalFilters(new AllExceptionsFilter(new ErrorResponder()));
+  app.useGlobalPipes(createValidationPipe());
   // Contract 3: the OAuth endpoints take bodies of at most 16 KiB.
   fastify.addHook('onRoute', (route) => {
     if (['/token', '/revoke', '/introspect'].includes(route.url)) route.bodyLimit = 16 * 1024;

@@ -16,6 +16,13 @@ export interface AuditRecord {
   details?: Record<string, unknown>;
 }
 
+/** The admin behind a write: who, from where. */
+export interface AuditActor {
+  readonly id: string;
+  readonly ip: string | null;
+  readonly userAgent: string | null;
+}
+
 /** Append-only audit trail. Pass the transaction's manager to record inside the same transaction. */
 @Injectable()
 export class AuditService {
@@ -23,6 +30,15 @@ export class AuditService {
     @InjectRepository(AuditEvent) private readonly events: Repository<AuditEvent>,
     private readonly clock: Clock,
   ) {}
+
+  /** An admin write, recorded with the write's transaction (contract 3). */
+  recordAdmin(
+    actor: AuditActor,
+    event: { action: string; tenantId: string | null; target: string; details?: Record<string, unknown> },
+    manager: EntityManager,
+  ): Promise<void> {
+    return this.record({ ...event, outcome: 'success', actor: actor.id, ip: actor.ip, userAgent: actor.userAgent }, manager);
+  }
 
   async record(event: AuditRecord, manager?: EntityManager): Promise<void> {
     const repo = manager ? manager.getRepository(AuditEvent) : this.events;

@@ -1,4 +1,5 @@
 import { OAuthError } from '../common/oauth-error';
+import { SCOPE_TOKEN } from '../common/scope-list.decorator';
 
 /** Scopes of the built-in OpenAI-compatible route policy (contract 5.1): a new tenant's default. */
 export const INFERENCE_SCOPES: readonly string[] = [
@@ -14,9 +15,9 @@ export const INFERENCE_SCOPES: readonly string[] = [
 
 export const ADMIN_TENANT_SCOPE = 'admin:tenant';
 export const ADMIN_PLATFORM_SCOPE = 'admin:platform';
+/** The tenant whose admin:platform users are platform admins (contract 1). */
+export const SYSTEM_TENANT_SLUG = 'system';
 
-// RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
-const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
 /** The `scope` parameter as a list; null when absent. Malformed is invalid_scope. */
 export function parseScope(raw: string | undefined): string[] | null {
@@ -30,7 +31,7 @@ export function parseScope(raw: string | undefined): string[] | null {
 
 /** Scopes a tenant's credentials may hold at all: its own list plus the built-in admin scopes. */
 export function tenantScopes(tenant: { slug: string; scopes: readonly string[] }): string[] {
-  const builtIn = tenant.slug === 'system' ? [ADMIN_TENANT_SCOPE, ADMIN_PLATFORM_SCOPE] : [ADMIN_TENANT_SCOPE];
+  const builtIn = tenant.slug === SYSTEM_TENANT_SLUG ? [ADMIN_TENANT_SCOPE, ADMIN_PLATFORM_SCOPE] : [ADMIN_TENANT_SCOPE];
   return [...tenant.scopes, ...builtIn];
 }
 

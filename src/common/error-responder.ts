@@ -1,7 +1,7 @@
 import { HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { isDatabaseUnavailable } from './database-errors';
-import { ConflictError, InvalidInputError, NotFoundError } from './domain-errors';
+import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from './domain-errors';
 import { OAuthError, type OAuthErrorCode } from './oauth-error';
 import { problem, type Problem } from './problem';
 
@@ -49,7 +49,10 @@ export class ErrorResponder {
     }
     if (err instanceof NotFoundError) return { problem: problem(404, err.message) };
     if (err instanceof ConflictError) return { problem: problem(409, err.message) };
-    if (err instanceof InvalidInputError) return { problem: problem(400, err.message) };
+    if (err instanceof ForbiddenError) return { problem: problem(403, err.message) };
+    if (err instanceof InvalidInputError) {
+      return { problem: err.field ? problem(400, 'The request is invalid.', [{ field: err.field, message: err.message }]) : problem(400, err.message) };
+    }
     const status = httpStatusOf(err);
     if (status === 503 && err instanceof HttpException) {
       // An intentional 503, e.g. readiness from terminus: say which checks are down.

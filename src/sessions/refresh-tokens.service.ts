@@ -4,6 +4,7 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { randomToken, sha256 } from '../common/crypto';
+import { decodeCursor, pageOf, pageSize, type Page, type PageQuery } from '../common/pagination';
 import {
   refusalReason,
   ROTATE_SQL,
@@ -18,6 +19,16 @@ export interface RefreshLifetimes {
   absolute: number;
   /** Idle lifetime: each token expires this long after it was issued, seconds. */
   idle: number;
+}
+
+/** One login as an admin sees it. */
+export interface SessionSummary {
+  id: string;
+  clientId: string;
+  scope: string;
+  createdAt: Date;
+  lastUsedAt: Date;
+  expiresAt: Date;
 }
 
 export interface IssuedRefreshToken {
@@ -156,14 +167,56 @@ export class RefreshTokensService {
 
   /** Revokes every family of a user except `keepFamilyId` (password change, logout-all). */
   async revokeUserFamilies(tenantId: string, userId: string, reason: string, keepFamilyId: string | null): Promise<number> {
-    return this.dataSource.transaction(async (m) => {
-      const families: { id: string }[] = await m.query(
-        `SELECT id FROM refresh_token_families WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL AND id IS DISTINCT FROM $3`,
-        [tenantId, userId, keepFamilyId],
-      );
-      for (const f of families) await this.revokeFamily(f.id, tenantId, reason, m);
-      return families.length;
-    });
+    return this.dataSource.transaction((m) => this.revokeFamilies({ tenantId, userId, keepFamilyId }, reason, m));
+  }
+
+  /**
+   * Revokes, in the caller's transaction, every live family of a tenant, or of one user or one
+   * client in it, with their refresh tokens and the unexpired access tokens issued from them
+   * (by jti). Returns how many families it revoked.
+   */
+  async revokeFamilies(
+    scope: { tenantId: string; userId?: string; clientPk?: string; keepFamilyId?: string | null },
+    reason: string,
+    m: EntityManager,
+  ): Promise<number> {
+    const now = this.clock.now();
+    const rows: { id: string }[] = await m.query(
+      `WITH families AS (
+         UPDATE refresh_token_families SET revoked_at = $5, revoke_reason = $6
+         WHERE tenant_id = $1 AND ($2::uuid IS NULL OR user_id = $2) AND ($3::uuid IS NULL OR client_id = $3)
+           AND revoked_at IS NULL AND id IS DISTINCT FROM $4::uuid
+         RETURNING id),
+       tokens AS (
+         UPDATE refresh_tokens t SET revoked_at = $5 FROM families f
+         WHERE t.family_id = f.id AND t.revoked_at IS NULL
+         RETURNING t.access_token_jti, t.access_token_expires_at),
+       revoked AS (
+         INSERT INTO revoked_access_tokens (jti, tenant_id, expires_at, revoked_at, reason)
+         SELECT DISTINCT access_token_jti, $1::uuid, access_token_expires_at, $5::timestamptz, $6 FROM tokens
+         WHERE access_token_jti IS NOT NULL AND access_token_expires_at > $5
+         ON CONFLICT (jti) DO NOTHING)
+       SELECT id FROM families`,
+      [scope.tenantId, scope.userId ?? null, scope.clientPk ?? null, scope.keepFamilyId ?? null, now, reason],
+    );
+    return rows.length;
+  }
+
+  /** A user's live sessions (refresh families), newest first, a page at a time. */
+  async listUserFamilies(tenantId: string, userId: string, page: PageQuery): Promise<Page<SessionSummary>> {
+    const limit = pageSize(page);
+    const after = page.cursor ? decodeCursor(page.cursor) : null;
+    const rows: (SessionSummary & { pageAt: string })[] = await this.dataSource.query(
+      `SELECT f.id, c.client_id AS "clientId", f.scope, f.created_at AS "createdAt", f.last_used_at AS "lastUsedAt",
+              f.expires_at AS "expiresAt", f.created_at::text AS "pageAt"
+       FROM refresh_token_families f JOIN clients c ON c.id = f.client_id
+       WHERE f.tenant_id = $1 AND f.user_id = $2 AND f.revoked_at IS NULL AND f.expires_at > $3
+         AND ($4::timestamptz IS NULL OR (f.created_at, f.id) < ($4::timestamptz, $5::uuid))
+       ORDER BY f.created_at DESC, f.id DESC LIMIT $6`,
+      [tenantId, userId, this.clock.now(), after?.at ?? null, after?.id ?? null, limit + 1],
+    );
+    const { items, nextCursor } = pageOf(rows, limit, (r) => r.pageAt);
+    return { items: items.map(({ pageAt: _, ...session }) => session), nextCursor };
   }
 
   async recordReuse(row: RotationRow, context: { ip?: string | null; userAgent?: string | null }): Promise<void> {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { ADMIN_PLATFORM_SCOPE, INFERENCE_SCOPES } from '../auth/scopes';
+import { ADMIN_PLATFORM_SCOPE, INFERENCE_SCOPES, SYSTEM_TENANT_SLUG } from '../auth/scopes';
 import { ClientsService } from '../clients/clients.service';
 import { randomToken } from '../common/crypto';
 import type { AppConfig } from '../config/config';
@@ -10,7 +10,6 @@ import { SCHEMA_LOCK_KEY } from '../database/migrate';
 import { UsersService } from '../users/users.service';
 import { TenantsService } from './tenants.service';
 
-export const SYSTEM_TENANT_SLUG = 'system';
 export const ADMIN_USERNAME = 'admin';
 export const ADMIN_CLI_CLIENT_ID = 'admin-cli';
 

@@ -2,13 +2,16 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
 import { ClientsModule } from '../clients/clients.module';
+import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { SystemTenantBootstrap } from './system-tenant.bootstrap';
 import { Tenant } from './tenant.entity';
+import { TenantsController } from './tenants.controller';
 import { TenantsService } from './tenants.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Tenant]), UsersModule, ClientsModule, AuditModule],
+  imports: [TypeOrmModule.forFeature([Tenant]), UsersModule, ClientsModule, SessionsModule, AuditModule],
+  controllers: [TenantsController],
   providers: [TenantsService, SystemTenantBootstrap],
   exports: [TenantsService],
 })
