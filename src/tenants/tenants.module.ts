@@ -6,13 +6,14 @@ import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { SystemTenantBootstrap } from './system-tenant.bootstrap';
 import { Tenant } from './tenant.entity';
+import { TenantDirectoryModule } from './tenant-directory';
 import { TenantsController } from './tenants.controller';
 import { TenantsService } from './tenants.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Tenant]), UsersModule, ClientsModule, SessionsModule, AuditModule],
+  imports: [TypeOrmModule.forFeature([Tenant]), TenantDirectoryModule, UsersModule, ClientsModule, SessionsModule, AuditModule],
   controllers: [TenantsController],
   providers: [TenantsService, SystemTenantBootstrap],
-  exports: [TenantsService],
+  exports: [TenantsService, TenantDirectoryModule],
 })
 export class TenantsModule {}

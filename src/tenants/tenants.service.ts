@@ -13,6 +13,7 @@ import { RefreshTokensService } from '../sessions/refresh-tokens.service';
 import type { CreateTenantDto } from './dto/create-tenant.dto';
 import { toTenantResponse, type CreatedTenantResponse, type TenantResponse } from './dto/tenant.response';
 import type { UpdateTenantDto } from './dto/update-tenant.dto';
+import { TenantDirectory } from './tenant-directory';
 import { Tenant, type TenantSettings } from './tenant.entity';
 
 export interface NewTenant {
@@ -29,6 +30,7 @@ const DEFAULT_CLIENT_GRANTS = ['password', 'refresh_token'];
 export class TenantsService {
   constructor(
     @InjectRepository(Tenant) private readonly tenants: Repository<Tenant>,
+    private readonly directory: TenantDirectory,
     private readonly dataSource: DataSource,
     private readonly clients: ClientsService,
     private readonly sessions: RefreshTokensService,
@@ -41,7 +43,7 @@ export class TenantsService {
   }
 
   findById(id: string): Promise<Tenant | null> {
-    return this.tenants.findOneBy({ id });
+    return this.directory.findById(id);
   }
 
   async insert(input: NewTenant, manager?: EntityManager): Promise<Tenant> {
@@ -136,9 +138,7 @@ export class TenantsService {
   }
 
   private async require(tenantId: string): Promise<Tenant> {
-    const tenant = await this.tenants.findOneBy({ id: tenantId });
-    if (!tenant) throw new NotFoundError('No such tenant.');
-    return tenant;
+    return this.directory.require(tenantId);
   }
 }
 
