@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { ADMIN_PLATFORM_SCOPE, INFERENCE_SCOPES, SYSTEM_TENANT_SLUG } from '../auth/scopes';
+import { ADMIN_PLATFORM_SCOPE, ADMIN_TENANT_SCOPE, INFERENCE_SCOPES, SYSTEM_TENANT_SLUG } from '../auth/scopes';
 import { ClientsService } from '../clients/clients.service';
 import { randomToken } from '../common/crypto';
 import type { AppConfig } from '../config/config';
@@ -61,7 +61,7 @@ export class SystemTenantBootstrap implements OnApplicationBootstrap {
           name: 'Admin CLI',
           type: 'public',
           grantTypes: ['password', 'refresh_token'],
-          scopes: [ADMIN_PLATFORM_SCOPE, ...INFERENCE_SCOPES],
+          scopes: [ADMIN_PLATFORM_SCOPE, ADMIN_TENANT_SCOPE, ...INFERENCE_SCOPES],
         },
         manager,
       );
