@@ -1,5 +1,5 @@
 import { bearer, createTenantViaApi, createUserViaApi, login, platformToken, tenantAdminToken, type AdminTenant } from './support/admin';
-import { createTestApp, type TestApp } from './support/test-app';
+import { createTestApp, TEST_ADMIN_PASSWORD, type TestApp } from './support/test-app';
 
 describe('admin API: users and their sessions', () => {
   let sut: TestApp;
@@ -61,6 +61,13 @@ describe('admin API: users and their sessions', () => {
     const res = await sut.http().post(`/admin/tenants/${system.id}/users`).set(bearer(tenantAdmin)).send({ username: 'escalate', password: 'a-long-enough-secret', scopes: ['admin:platform'] }).expect(403);
     expect(res.body).toEqual({ type: 'about:blank', title: 'Forbidden', status: 403, detail: 'Only a platform admin may change grants of admin:platform.' });
     await sut.http().patch(`/admin/tenants/${system.id}/users/${sysAdmin.id}`).set(bearer(tenantAdmin)).send({ scopes: ['admin:platform'] }).expect(403);
+    // Nor may it take over a platform admin: reset its password, log it out or delete it.
+    const [root] = await sut.dataSource.query(`SELECT id FROM users WHERE tenant_id = $1 AND username = 'admin'`, [system.id]);
+    const platformUser = `/admin/tenants/${system.id}/users/${root.id}`;
+    await sut.http().patch(platformUser).set(bearer(tenantAdmin)).send({ password: 'taken-over-password' }).expect(403);
+    await sut.http().delete(`${platformUser}/sessions`).set(bearer(tenantAdmin)).expect(403);
+    await sut.http().delete(platformUser).set(bearer(tenantAdmin)).expect(403);
+    await login(sut, 'admin-cli', 'admin', TEST_ADMIN_PASSWORD);
   });
 
   it('disabling ends logins, refreshes and the access tokens of every session; enabling allows logins again', async () => {

@@ -100,6 +100,24 @@ describe('admin API: request validation', () => {
     expect(tenants).toEqual([]);
   });
 
+  it('refuses null for a field that cannot be unset, on PATCH', async () => {
+    const user = (await post(`/admin/tenants/${t.id}/users`, { username: 'nully', password: 'a-long-enough-secret', scopes: [] })).body;
+    const patch = (path: string, body: object) => sut.http().patch(path).set(bearer(platform)).send(body);
+    for (const [path, field] of [
+      [`/admin/tenants/${t.id}`, 'name'],
+      [`/admin/tenants/${t.id}`, 'status'],
+      [`/admin/tenants/${t.id}`, 'scopes'],
+      [`/admin/tenants/${t.id}`, 'settings'],
+      [`/admin/tenants/${t.id}/users/${user.id}`, 'password'],
+      [`/admin/tenants/${t.id}/users/${user.id}`, 'scopes'],
+      [`/admin/tenants/${t.id}/users/${user.id}`, 'disabled'],
+    ]) {
+      const res = await patch(path, { [field]: null });
+      expect({ field, status: res.status }).toEqual({ field, status: 400 });
+      expect(res.body.errors.map((e: { field: string }) => e.field)).toContain(field);
+    }
+  });
+
   it('rejects unknown query parameters and bad page sizes on lists', async () => {
     await sut.http().get('/admin/tenants').query({ limit: 'ten' }).set(bearer(platform)).expect(400);
     const res = await sut.http().get('/admin/tenants').query({ sort: 'name' }).set(bearer(platform)).expect(400);

@@ -1,11 +1,16 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuditModule } from '../audit/audit.module';
+import { TenantDirectoryModule } from '../tenants/tenant-directory';
 import { ApiKey } from './api-key.entity';
+import { ApiKeyAdminService } from './api-key-admin.service';
+import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ApiKey])],
-  providers: [ApiKeysService],
+  imports: [TypeOrmModule.forFeature([ApiKey]), TenantDirectoryModule, AuditModule],
+  controllers: [ApiKeysController],
+  providers: [ApiKeysService, ApiKeyAdminService],
   exports: [ApiKeysService],
 })
 export class ApiKeysModule {}

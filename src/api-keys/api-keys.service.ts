@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import type { EntityManager, Repository } from 'typeorm';
 import { hashSecret, newSecret, secretMatches } from '../clients/client-secret';
 import { Clock } from '../common/clock';
 import { ApiKey } from './api-key.entity';
@@ -28,11 +28,12 @@ export class ApiKeysService {
     private readonly clock: Clock,
   ) {}
 
-  /** The whole secret is returned once here; only its hash is stored. */
-  async create(input: NewApiKey): Promise<{ apiKey: ApiKey; key: string }> {
+  /** The whole secret is returned once here; only its hash is stored. Pass `manager` to insert in its transaction. */
+  async create(input: NewApiKey, manager?: EntityManager): Promise<{ apiKey: ApiKey; key: string }> {
+    const repo = manager ? manager.getRepository(ApiKey) : this.keys;
     const key = newSecret(API_KEY_PREFIX);
-    const apiKey = await this.keys.save(
-      this.keys.create({
+    const apiKey = await repo.save(
+      repo.create({
         tenantId: input.tenantId,
         name: input.name,
         keyPrefix: key.slice(0, API_KEY_PREFIX.length + 6),

@@ -1,5 +1,5 @@
-import { ForbiddenError } from '../common/domain-errors';
-import { adminAccess, checkGrantable, isPlatformAdmin, requirePlatform, type Actor } from './admin-policy';
+import { ForbiddenError, InvalidInputError } from '../common/domain-errors';
+import { adminAccess, checkChangeable, checkGrantable, grantableScopes, isPlatformAdmin, requirePlatform, type Actor } from './admin-policy';
 import type { Principal } from './principal';
 
 const TENANT_A = '00000000-0000-4000-8000-00000000000a';
@@ -41,5 +41,30 @@ describe('requirePlatform and checkGrantable', () => {
     expect(() => checkGrantable(actor(false), undefined)).not.toThrow();
     expect(() => checkGrantable(actor(false), ['admin:platform'])).toThrow('Only a platform admin may change grants of admin:platform.');
     expect(() => checkGrantable(actor(true), ['admin:platform'])).not.toThrow();
+  });
+});
+
+describe('grantableScopes and checkChangeable', () => {
+  const acme = { slug: 'acme', scopes: ['models:list', 'ocr:infer'] };
+  const system = { slug: 'system', scopes: ['models:list'] };
+
+  it('allows the tenant’s scopes and admin:tenant, without duplicates, and names what is outside', () => {
+    expect(grantableScopes(actor(false), acme, ['ocr:infer', 'admin:tenant', 'ocr:infer'])).toEqual(['ocr:infer', 'admin:tenant']);
+    let thrown: unknown;
+    try {
+      grantableScopes(actor(true), acme, ['images', 'models:list', 'admin:platform']);
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(InvalidInputError);
+    expect(thrown).toMatchObject({ field: 'scopes', message: 'not offered by the tenant: images admin:platform' });
+  });
+
+  it('leaves admin:platform, granted or held, to platform admins', () => {
+    expect(grantableScopes(actor(true), system, ['admin:platform'])).toEqual(['admin:platform']);
+    expect(() => grantableScopes(actor(false), system, ['admin:platform'])).toThrow(ForbiddenError);
+    expect(() => checkChangeable(actor(false), { scopes: ['admin:platform'] })).toThrow(ForbiddenError);
+    expect(() => checkChangeable(actor(false), { scopes: ['admin:tenant'] })).not.toThrow();
+    expect(() => checkChangeable(actor(true), { scopes: ['admin:platform'] })).not.toThrow();
   });
 });

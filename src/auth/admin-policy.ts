@@ -1,6 +1,7 @@
 import { ForbiddenError } from '../common/domain-errors';
 import type { Principal } from './principal';
-import { ADMIN_PLATFORM_SCOPE, ADMIN_TENANT_SCOPE, SYSTEM_TENANT_SLUG } from './scopes';
+import { InvalidInputError } from '../common/domain-errors';
+import { ADMIN_PLATFORM_SCOPE, ADMIN_TENANT_SCOPE, SYSTEM_TENANT_SLUG, tenantScopes } from './scopes';
 
 /** `platform`: only platform admins. `tenant`: platform admins, and tenant admins inside their tenant. */
 export type AdminRouteKind = 'platform' | 'tenant';
@@ -44,4 +45,27 @@ export function requirePlatform(actor: Actor, change: string): void {
 /** Granting admin:platform (to a user, client or API key) is itself a platform-admin act. */
 export function checkGrantable(actor: Actor, scopes: readonly string[] | undefined): void {
   if (scopes?.includes(ADMIN_PLATFORM_SCOPE)) requirePlatform(actor, `grants of ${ADMIN_PLATFORM_SCOPE}`);
+}
+
+/**
+ * Contract 1: a tenant's users, clients and API keys hold only what the tenant offers (plus
+ * the built-in admin scopes), and only a platform admin grants admin:platform. Returns the
+ * list without duplicates.
+ */
+export function grantableScopes(actor: Actor, tenant: { slug: string; scopes: readonly string[] }, scopes: readonly string[]): string[] {
+  const allowed = tenantScopes(tenant);
+  const unique = [...new Set(scopes)];
+  const outside = unique.filter((s) => !allowed.includes(s));
+  if (outside.length) throw new InvalidInputError(`not offered by the tenant: ${outside.join(' ')}`, 'scopes');
+  checkGrantable(actor, unique);
+  return unique;
+}
+
+/**
+ * A user, client or key that holds admin:platform is the platform's to change, not only to
+ * create: otherwise an admin:tenant user of the system tenant could reset such a user's
+ * password or rotate such a client's secret, and act as a platform admin.
+ */
+export function checkChangeable(actor: Actor, subject: { scopes: readonly string[] }): void {
+  checkGrantable(actor, subject.scopes);
 }

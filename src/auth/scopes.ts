@@ -17,6 +17,8 @@ export const ADMIN_TENANT_SCOPE = 'admin:tenant';
 export const ADMIN_PLATFORM_SCOPE = 'admin:platform';
 /** The tenant whose admin:platform users are platform admins (contract 1). */
 export const SYSTEM_TENANT_SLUG = 'system';
+/** The system tenant's public client for admin logins, created at first start. */
+export const ADMIN_CLI_CLIENT_ID = 'admin-cli';
 
 
 /** The `scope` parameter as a list; null when absent. Malformed is invalid_scope. */

@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsString, Matches, MaxLength } from 'class-validator';
+import { IfPresent } from './if-present.decorator';
 
 /** RFC 6749 §3.3 scope-token: printable ASCII without space, '"' or '\'. */
 export const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
@@ -9,7 +10,7 @@ export const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 export const ScopeList = (description: string, { optional = false } = {}) =>
   applyDecorators(
     ApiProperty({ type: [String], description, required: !optional, example: ['models:list', 'chat:completions'] }),
-    ...(optional ? [IsOptional()] : []),
+    ...(optional ? [IfPresent()] : []),
     IsArray(),
     ArrayMaxSize(100),
     IsString({ each: true }),

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
-import { ADMIN_PLATFORM_SCOPE, ADMIN_TENANT_SCOPE, INFERENCE_SCOPES, SYSTEM_TENANT_SLUG } from '../auth/scopes';
+import { ADMIN_CLI_CLIENT_ID, ADMIN_PLATFORM_SCOPE, ADMIN_TENANT_SCOPE, INFERENCE_SCOPES, SYSTEM_TENANT_SLUG } from '../auth/scopes';
 import { ClientsService } from '../clients/clients.service';
 import { randomToken } from '../common/crypto';
 import type { AppConfig } from '../config/config';
@@ -11,7 +11,6 @@ import { UsersService } from '../users/users.service';
 import { TenantsService } from './tenants.service';
 
 export const ADMIN_USERNAME = 'admin';
-export const ADMIN_CLI_CLIENT_ID = 'admin-cli';
 
 /**
  * First start (contract 1): the `system` tenant, its platform admin and the `admin-cli`

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, type EntityManager, type Repository } from 'typeorm';
-import { checkGrantable, type Actor } from '../auth/admin-policy';
-import { tenantScopes } from '../auth/scopes';
+import { checkChangeable, grantableScopes, type Actor } from '../auth/admin-policy';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { isUniqueViolation } from '../common/database-errors';
@@ -34,14 +33,14 @@ export class UserAdminService {
   ) {}
 
   async create(actor: Actor, tenantId: string, dto: CreateUserDto): Promise<UserResponse> {
-    await this.checkScopes(actor, tenantId, dto.scopes);
+    const scopes = grantableScopes(actor, await this.directory.require(tenantId), dto.scopes);
     checkPassword(dto.password, dto.username);
     const passwordHash = await this.hasher.hash(dto.password);
     try {
       return await this.dataSource.transaction(async (m) => {
         const repo = m.getRepository(User);
         const user = await repo.save(
-          repo.create({ tenantId, username: dto.username.normalize('NFKC'), usernameKey: usernameKey(dto.username), passwordHash, scopes: [...new Set(dto.scopes)] }),
+          repo.create({ tenantId, username: dto.username.normalize('NFKC'), usernameKey: usernameKey(dto.username), passwordHash, scopes }),
         );
         await this.audit.recordAdmin(actor, { action: 'user.created', tenantId, target: user.id, details: { scopes: user.scopes } }, m);
         return toUserResponse(user, null);
@@ -70,8 +69,9 @@ export class UserAdminService {
    * session of the user (and the access tokens issued from them), in the same transaction.
    */
   async update(actor: Actor, tenantId: string, userId: string, dto: UpdateUserDto): Promise<UserResponse> {
-    if (dto.scopes !== undefined) await this.checkScopes(actor, tenantId, dto.scopes);
+    const scopes = dto.scopes === undefined ? undefined : grantableScopes(actor, await this.directory.require(tenantId), dto.scopes);
     const current = await this.require(tenantId, userId);
+    checkChangeable(actor, current);
     let passwordHash: string | null = null;
     if (dto.password !== undefined) {
       checkPassword(dto.password, current.username);
@@ -79,11 +79,12 @@ export class UserAdminService {
     }
     return this.dataSource.transaction(async (m) => {
       const user = await this.require(tenantId, userId, m);
+      checkChangeable(actor, user);
       const now = this.clock.now();
       const changed: string[] = [];
       let revokeReason: string | null = null;
-      if (dto.scopes !== undefined) {
-        user.scopes = [...new Set(dto.scopes)];
+      if (scopes !== undefined) {
+        user.scopes = scopes;
         changed.push('scopes');
       }
       if (dto.disabled !== undefined && dto.disabled !== (user.disabledAt !== null)) {
@@ -113,7 +114,7 @@ export class UserAdminService {
   /** Revokes the user's sessions and the access tokens issued from them, then deletes the user. */
   async delete(actor: Actor, tenantId: string, userId: string): Promise<void> {
     await this.dataSource.transaction(async (m) => {
-      await this.require(tenantId, userId, m);
+      checkChangeable(actor, await this.require(tenantId, userId, m));
       const revokedSessions = await this.sessions.revokeFamilies({ tenantId, userId }, 'user_deleted', m);
       await m.getRepository(User).delete({ tenantId, id: userId });
       await this.audit.recordAdmin(actor, { action: 'user.deleted', tenantId, target: userId, details: { revokedSessions } }, m);
@@ -128,7 +129,7 @@ export class UserAdminService {
   /** Logs the user out everywhere: every live refresh family and the access tokens issued from it. */
   async revokeSessions(actor: Actor, tenantId: string, userId: string): Promise<{ revokedSessions: number }> {
     return this.dataSource.transaction(async (m) => {
-      await this.require(tenantId, userId, m);
+      checkChangeable(actor, await this.require(tenantId, userId, m));
       const revokedSessions = await this.sessions.revokeFamilies({ tenantId, userId }, 'admin_logout', m);
       await this.audit.recordAdmin(actor, { action: 'user.sessions_revoked', tenantId, target: userId, details: { revokedSessions } }, m);
       return { revokedSessions };
@@ -142,14 +143,6 @@ export class UserAdminService {
       : await this.users.findOneBy({ tenantId, id: userId });
     if (!user) throw new NotFoundError('No such user.');
     return user;
-  }
-
-  /** Contract 1: a user holds scopes its tenant offers (admin:tenant always; admin:platform only in the system tenant). */
-  private async checkScopes(actor: Actor, tenantId: string, scopes: readonly string[]): Promise<void> {
-    const allowed = tenantScopes(await this.directory.require(tenantId));
-    const outside = scopes.filter((s) => !allowed.includes(s));
-    if (outside.length) throw new InvalidInputError(`not offered by the tenant: ${outside.join(' ')}`, 'scopes');
-    checkGrantable(actor, scopes);
   }
 
   private async lockedUntil(userIds: string[], m?: EntityManager): Promise<Map<string, Date>> {

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsObject, IsOptional, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { IsObject, IsString, Length, Matches, ValidateNested } from 'class-validator';
+import { IfPresent } from '../../common/if-present.decorator';
 import { ScopeList } from '../../common/scope-list.decorator';
 import { TenantSettingsDto } from './tenant-settings.dto';
 
@@ -22,7 +23,7 @@ export class CreateTenantDto {
   scopes?: string[];
 
   @ApiPropertyOptional({ type: TenantSettingsDto })
-  @IsOptional()
+  @IfPresent()
   @IsObject()
   @ValidateNested()
   @Type(() => TenantSettingsDto)

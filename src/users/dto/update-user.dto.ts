@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Equals, IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
+import { Equals, IsBoolean, IsString, MaxLength } from 'class-validator';
+import { IfPresent } from '../../common/if-present.decorator';
 import { ScopeList } from '../../common/scope-list.decorator';
 import { MAX_PASSWORD_LENGTH } from '../password-policy';
 
@@ -8,18 +9,18 @@ export class UpdateUserDto {
   scopes?: string[];
 
   @ApiPropertyOptional({ description: 'Disabling also revokes every session of the user.' })
-  @IsOptional()
+  @IfPresent()
   @IsBoolean()
   disabled?: boolean;
 
   @ApiPropertyOptional({ description: 'Password reset: revokes every session of the user.', writeOnly: true })
-  @IsOptional()
+  @IfPresent()
   @IsString()
   @MaxLength(MAX_PASSWORD_LENGTH)
   password?: string;
 
   @ApiPropertyOptional({ enum: [true], description: 'Clears a lockout after failed logins.' })
-  @IsOptional()
+  @IfPresent()
   @Equals(true)
   unlock?: true;
 }
