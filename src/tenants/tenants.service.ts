@@ -15,6 +15,7 @@ import { toTenantResponse, type CreatedTenantResponse, type TenantResponse } fro
 import type { UpdateTenantDto } from './dto/update-tenant.dto';
 import { TenantDirectory } from './tenant-directory';
 import { Tenant, type TenantSettings } from './tenant.entity';
+import { cleanSettings, definedKeys, mergeSettings } from './tenant-settings';
 
 export interface NewTenant {
   slug: string;
@@ -146,30 +147,4 @@ export class TenantsService {
 function checkOfferedScopes(scopes: readonly string[]): void {
   const builtIn = scopes.filter((s) => s === ADMIN_TENANT_SCOPE || s === ADMIN_PLATFORM_SCOPE);
   if (builtIn.length) throw new InvalidInputError(`${builtIn.join(', ')} is built in and cannot be offered`, 'scopes');
-}
-
-/** Keys whose value is set (DTO instances define every declared field, undefined when absent). */
-function definedKeys(obj: object): string[] {
-  return Object.entries(obj)
-    .filter(([, v]) => v !== undefined)
-    .map(([k]) => k);
-}
-
-/**
- * RFC 7396 merge: a field set to null goes back to the configured default, an absent one is
- * kept, a nested object is merged in turn. Only real overrides are stored.
- */
-function mergeSettings(current: object, patch: object): Record<string, unknown> {
-  const merged: Record<string, unknown> = { ...current };
-  for (const key of definedKeys(patch)) {
-    const value = (patch as Record<string, unknown>)[key];
-    if (value === null) delete merged[key];
-    else if (typeof value === 'object') merged[key] = mergeSettings((merged[key] as object) ?? {}, value as object);
-    else merged[key] = value;
-  }
-  return merged;
-}
-
-function cleanSettings(settings: object): TenantSettings {
-  return mergeSettings({}, settings) as TenantSettings;
 }
