@@ -1,19 +1,28 @@
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Server } from 'node:http';
+import { AdminListener } from './admin-listener';
 import { AppModule, type AppOptions } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { ErrorResponder } from './common/error-responder';
 import { createLoggers, PinoNestLogger, registerAccessLog } from './common/logging';
 import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/config';
+import { setupOpenApi } from './docs/openapi';
+
+/** The ADMIN_LISTEN server of each app, for listen() to start. */
+const adminServers = new WeakMap<NestFastifyApplication, Server>();
 
 /** Builds and initialises the app (migrations, bootstrap) without listening: main.ts and tests share it. */
 export async function createApp(config: AppConfig, options: AppOptions = {}): Promise<NestFastifyApplication> {
   const loggers = createLoggers(config);
+  const admin = config.adminListen ? new AdminListener() : null;
   const adapter = new FastifyAdapter({
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
     requestIdHeader: 'x-request-id',
+    ...(admin ? { serverFactory: admin.serverFactory } : {}),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
     bufferLogs: true,
@@ -21,15 +30,20 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   });
   app.useLogger(new PinoNestLogger(loggers.app));
   const fastify = app.getHttpAdapter().getInstance();
+  if (admin) {
+    admin.register(fastify);
+    adminServers.set(app, admin.server);
+  }
   registerAccessLog(fastify, loggers.access);
   // One error shape for everything: Nest's Fastify adapter routes Fastify's own errors (body
-  // parsing, size, content type) into the global filter too.
+  // parsing, size, content type, and errors of hooks such as AdminListener's) into the global filter too.
   app.useGlobalFilters(new AllExceptionsFilter(new ErrorResponder()));
   app.useGlobalPipes(createValidationPipe());
   // Contract 3: the OAuth endpoints take bodies of at most 16 KiB.
   fastify.addHook('onRoute', (route) => {
     if (['/token', '/revoke', '/introspect'].includes(route.url)) route.bodyLimit = 16 * 1024;
   });
+  setupOpenApi(app, config);
   try {
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
@@ -39,4 +53,22 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     throw err;
   }
   return app;
+}
+
+/** Listens on PORT and, with ADMIN_LISTEN, on the admin address too; app.close() closes both. */
+export async function listen(app: NestFastifyApplication, config: AppConfig): Promise<void> {
+  const admin = adminServers.get(app);
+  if (admin && config.adminListen) {
+    const { host, port } = config.adminListen;
+    await new Promise<void>((resolve, reject) => {
+      admin.once('error', reject);
+      admin.listen(port, host, () => {
+        admin.off('error', reject);
+        resolve();
+      });
+    });
+  }
+  await app.listen({ port: config.port, host: '0.0.0.0' });
+  const where = config.adminListen ? `; admin API only on ${config.adminListen.host}:${config.adminListen.port}` : '';
+  new Logger('Tessera').log(`listening on port ${config.port}${where}`);
 }

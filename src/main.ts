@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { createApp } from './app.factory';
+import { createApp, listen } from './app.factory';
 import { ConfigError, loadConfig, readEnvironment } from './config/config';
 
 async function main(): Promise<void> {
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const app = await createApp(config);
   // SIGTERM/SIGINT: stop accepting, finish in-flight requests, close the pool, then exit.
   app.enableShutdownHooks();
-  await app.listen({ port: config.port, host: '0.0.0.0' });
+  await listen(app, config);
 }
 
 main().catch((err: unknown) => {

@@ -2,7 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { EntityManager, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
+import { NotFoundError } from '../common/domain-errors';
+import { keysetPage } from '../common/pagination';
 import { AuditEvent, type AuditOutcome } from './audit-event.entity';
+import type { AuditEventQuery } from './dto/audit-event-query.dto';
+import { toAuditEventResponse, type AuditEventPage } from './dto/audit-event.response';
 
 export interface AuditRecord {
   action: string;
@@ -21,6 +25,12 @@ export interface AuditActor {
   readonly id: string;
   readonly ip: string | null;
   readonly userAgent: string | null;
+}
+
+/** Who reads the trail: the admin API's Actor. */
+export interface AuditViewer {
+  readonly tenantId: string;
+  readonly platform: boolean;
 }
 
 /** Append-only audit trail. Pass the transaction's manager to record inside the same transaction. */
@@ -54,4 +64,33 @@ export class AuditService {
       details: (event.details ?? {}) as object,
     });
   }
+
+  /**
+   * `GET /admin/audit-events`, newest first. Filters are exact (`action`) and half-open in time
+   * (`since` inclusive, `until` exclusive), so consecutive windows never share an event.
+   */
+  async list(viewer: AuditViewer, query: AuditEventQuery): Promise<AuditEventPage> {
+    const tenantId = visibleTenant(viewer, query.tenant_id);
+    const qb = this.events.createQueryBuilder('e');
+    if (tenantId !== undefined) qb.andWhere('e.tenant_id = :tenantId', { tenantId });
+    if (query.action !== undefined) qb.andWhere('e.action = :action', { action: query.action });
+    // Compared as timestamptz in the database, so microseconds in the filter are honoured.
+    if (query.since !== undefined) qb.andWhere('e.at >= :since::timestamptz', { since: query.since });
+    if (query.until !== undefined) qb.andWhere('e.at < :until::timestamptz', { until: query.until });
+    const { items, nextCursor } = await keysetPage(qb, query, { column: 'at', order: 'DESC' });
+    return { items: items.map(toAuditEventResponse), nextCursor };
+  }
+}
+
+/**
+ * Contract 5 for the audit trail: a platform admin reads every tenant's events (and the
+ * platform-wide ones, tenant null), a tenant admin only its own tenant's; naming another
+ * tenant is 404, as for anything of another tenant. Audit events outlive their tenant, so a
+ * platform admin may filter by the id of a deleted one.
+ */
+export function visibleTenant(viewer: AuditViewer, requested: string | undefined): string | undefined {
+  const tenantId = requested?.toLowerCase();
+  if (viewer.platform) return tenantId;
+  if (tenantId !== undefined && tenantId !== viewer.tenantId) throw new NotFoundError('No such tenant.');
+  return viewer.tenantId;
 }

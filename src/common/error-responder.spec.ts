@@ -1,4 +1,4 @@
-import { BadRequestException, Logger } from '@nestjs/common';
+import { BadRequestException, Logger, NotFoundException } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { NotFoundError } from './domain-errors';
 import { ErrorResponder } from './error-responder';
@@ -60,6 +60,16 @@ describe(ErrorResponder.name, () => {
     const notFound = fakeReply();
     sut.respond(new NotFoundError('no tenant x'), { url: '/admin/tenants/x' }, notFound.reply);
     expect(notFound.sent).toMatchObject({ status: 404, body: { title: 'Not Found', detail: 'no tenant x' } });
+  });
+
+  it('answers an unknown route or method with 404/405 problem+json, on the OAuth paths too', () => {
+    const { reply, sent } = fakeReply();
+    sut.respond(new NotFoundException('Cannot GET /token'), { url: '/token' }, reply);
+    expect(sent).toMatchObject({ status: 404, body: { title: 'Not Found', detail: 'Cannot GET /token' } });
+    expect(sent.headers['content-type']).toMatch(/^application\/problem\+json/);
+    const method = fakeReply();
+    sut.respond(Object.assign(new Error('Method Not Allowed'), { statusCode: 405 }), { url: '/token' }, method.reply);
+    expect(method.sent.status).toBe(405);
   });
 
   it('hides an unexpected error behind a generic 500', () => {

@@ -60,6 +60,8 @@ export class ErrorResponder {
       const down = body && typeof body === 'object' && body.error ? Object.keys(body.error).join(', ') : '';
       return { problem: problem(503, down ? `not ready: ${down}` : undefined), retryAfter: RETRY_AFTER_DB };
     }
+    // No such route (or method) is the same answer on every path, the OAuth ones included.
+    if (status === 404 || status === 405) return { problem: problemOf(err, status) };
     if (status && status < 500) {
       const code: OAuthErrorCode = status === 429 ? 'slow_down' : status === 401 ? 'invalid_client' : 'invalid_request';
       const retryAfter = status === 429 ? 60 : undefined;

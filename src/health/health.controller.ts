@@ -1,8 +1,11 @@
 import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '../common/public.decorator';
+import { LivenessResponse } from '../docs/account.schemas';
 import { KeysHealthIndicator } from '../keys/keys-health.indicator';
 
+@ApiTags('health')
 @Controller('health')
 export class HealthController {
   constructor(
@@ -14,6 +17,8 @@ export class HealthController {
   /** The process is up and serving; says nothing of its dependencies. */
   @Public()
   @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process serves requests' })
+  @ApiOkResponse({ type: LivenessResponse })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
@@ -21,6 +26,7 @@ export class HealthController {
   /** Ready for traffic: the database answers and a current signing key is loaded. */
   @Public()
   @Get('ready')
+  @ApiOperation({ summary: 'Readiness: the database answers and a current signing key is loaded' })
   @HealthCheck()
   ready() {
     return this.health.check([() => this.db.pingCheck('database', { timeout: 2000 }), () => this.keys.check()]);

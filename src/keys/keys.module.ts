@@ -8,6 +8,7 @@ import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { registerJwksRoute } from './jwks.route';
 import { KeysHealthIndicator } from './keys-health.indicator';
+import { KeysController } from './keys.controller';
 import { KeysService } from './keys.service';
 import { MetadataController } from './metadata.controller';
 import { Signer } from './signer';
@@ -15,7 +16,7 @@ import { SigningKey } from './signing-key.entity';
 
 @Module({
   imports: [TypeOrmModule.forFeature([SigningKey]), JwtModule.register({}), TerminusModule, AuditModule],
-  controllers: [MetadataController],
+  controllers: [MetadataController, KeysController],
   providers: [KeysService, Signer, KeysHealthIndicator],
   exports: [KeysService, Signer, KeysHealthIndicator],
 })

@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { KeyObject } from 'node:crypto';
 import { DataSource, In, type EntityManager } from 'typeorm';
-import { AuditService } from '../audit/audit.service';
+import { AuditService, type AuditActor } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { NotFoundError } from '../common/domain-errors';
 import type { AppConfig, SigningAlg } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
+import { toKeySummary, type KeyList, type KeySummary } from './dto/key-summary.response';
 import { KeyCipher } from './key-cipher';
 import { generateKeyMaterial, importPrivateKey } from './key-material';
 import { KeyRing } from './key-ring';
@@ -17,17 +18,8 @@ export const MAX_ACCESS_TOKEN_TTL = 3600;
 export const CLOCK_SKEW = 60;
 const KEYS_LOCK_KEY = 7_340_221_002;
 
-export interface KeySummary {
-  kid: string;
-  alg: string;
-  state: string;
-  createdAt: Date;
-  publishedAt: Date;
-  activatedAt: Date | null;
-  retiredAt: Date | null;
-  revokedAt: Date | null;
-  removeAfter: Date | null;
-}
+/** Who asked for a key change: an admin request, or a name (a script, a test); null is the scheduler. */
+export type KeyActor = AuditActor | string | null;
 
 /**
  * The signing-key lifecycle of contract 2.5: next → current → retired → removed, or revoked
@@ -88,14 +80,14 @@ export class KeysService implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /** POST /admin/keys/rotate: the next key signs from now on. */
-  async rotateNow(actor: string | null = null): Promise<KeySummary> {
+  async rotateNow(actor: KeyActor = null): Promise<KeySummary> {
     const kid = await this.transition((m) => this.rotate(m, actor, 'manual'));
     await this.reload();
     return this.summaryOf(kid);
   }
 
   /** POST /admin/keys/{kid}/revoke: withdrawn at once; a revoked signing key is replaced first. */
-  async revoke(kid: string, actor: string | null = null): Promise<KeySummary> {
+  async revoke(kid: string, actor: KeyActor = null): Promise<KeySummary> {
     await this.transition(async (m) => {
       const key = await m.findOneBy(SigningKey, { kid });
       if (!key) throw new NotFoundError(`no signing key ${kid}`);
@@ -104,15 +96,15 @@ export class KeysService implements OnApplicationBootstrap, OnApplicationShutdow
       const now = this.clock.now();
       await m.update(SigningKey, { kid }, { state: 'revoked', revokedAt: now, removeAfter: this.afterLastToken(now) });
       await this.ensureKeys(m);
-      await this.audit.record({ action: 'signing_key.revoked', outcome: 'success', actor, target: kid }, m);
+      await this.audit.record({ action: 'signing_key.revoked', outcome: 'success', target: kid, ...auditActor(actor) }, m);
     });
     await this.reload();
     return this.summaryOf(kid);
   }
 
-  async list(): Promise<KeySummary[]> {
-    const keys = await this.dataSource.getRepository(SigningKey).find({ order: { createdAt: 'ASC' } });
-    return keys.map(toSummary);
+  async list(): Promise<KeyList> {
+    const keys = await this.dataSource.getRepository(SigningKey).find({ order: { createdAt: 'ASC', kid: 'ASC' } });
+    return { items: keys.map(toKeySummary) };
   }
 
   /** Re-reads the key set; rebuilds the ring only when a kid or state changed. */
@@ -177,7 +169,7 @@ export class KeysService implements OnApplicationBootstrap, OnApplicationShutdow
     if (due && seen) await this.rotate(m, null, 'scheduled');
   }
 
-  private async rotate(m: EntityManager, actor: string | null, reason: string): Promise<string> {
+  private async rotate(m: EntityManager, actor: KeyActor, reason: string): Promise<string> {
     const now = this.clock.now();
     const current = await m.findOneBy(SigningKey, { state: 'current' });
     if (current) {
@@ -188,7 +180,7 @@ export class KeysService implements OnApplicationBootstrap, OnApplicationShutdow
     await m.update(SigningKey, { kid: next.kid }, { state: 'current', activatedAt: now });
     await this.insertKey(m, 'next');
     await this.audit.record(
-      { action: 'signing_key.rotated', outcome: 'success', actor: actor ?? 'system', target: next.kid, details: { reason, retired: current?.kid ?? null } },
+      { action: 'signing_key.rotated', outcome: 'success', target: next.kid, details: { reason, retired: current?.kid ?? null }, ...auditActor(actor) },
       m,
     );
     return next.kid;
@@ -227,20 +219,12 @@ export class KeysService implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async summaryOf(kid: string): Promise<KeySummary> {
     const key = await this.dataSource.getRepository(SigningKey).findOneByOrFail({ kid });
-    return toSummary(key);
+    return toKeySummary(key);
   }
 }
 
-function toSummary(k: SigningKey): KeySummary {
-  return {
-    kid: k.kid,
-    alg: k.alg,
-    state: k.state,
-    createdAt: k.createdAt,
-    publishedAt: k.publishedAt,
-    activatedAt: k.activatedAt,
-    retiredAt: k.retiredAt,
-    revokedAt: k.revokedAt,
-    removeAfter: k.removeAfter,
-  };
+/** Audit fields of a key change; the scheduler and start-up record themselves as `system`. */
+function auditActor(actor: KeyActor): { actor: string; ip: string | null; userAgent: string | null } {
+  if (actor === null || typeof actor === 'string') return { actor: actor ?? 'system', ip: null, userAgent: null };
+  return { actor: actor.id, ip: actor.ip, userAgent: actor.userAgent };
 }

@@ -1,10 +1,13 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { INFERENCE_SCOPES } from '../auth/scopes';
 import { Public } from '../common/public.decorator';
 import type { AppConfig } from '../config/config';
+import { AuthorizationServerMetadata } from '../docs/oauth.schemas';
 import { APP_CONFIG } from '../config/config.module';
 
 /** RFC 8414 authorization server metadata for the endpoints of contract section 2. */
+@ApiTags('discovery')
 @Controller('.well-known')
 export class MetadataController {
   private readonly metadata: Record<string, unknown>;
@@ -32,6 +35,8 @@ export class MetadataController {
   @Public()
   @Get('oauth-authorization-server')
   @Header('cache-control', 'public, max-age=3600')
+  @ApiOperation({ summary: 'RFC 8414 authorization server metadata' })
+  @ApiOkResponse({ type: AuthorizationServerMetadata })
   get(): Record<string, unknown> {
     return this.metadata;
   }

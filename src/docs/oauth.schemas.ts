@@ -1,0 +1,115 @@
+import { applyDecorators } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiServiceUnavailableResponse,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+
+// Schemas of the OAuth endpoints, for the OpenAPI document only: those routes read raw bodies
+// (RFC 6749 parameters, repeated ones refused), so no DTO class describes them.
+
+/** RFC 6749 §4.3, §6, §4.4 request of `POST /token`, as a form or as JSON with the same fields. */
+export class OAuthTokenRequest {
+  @ApiProperty({ enum: ['password', 'refresh_token', 'client_credentials'] }) grant_type: string;
+  @ApiPropertyOptional({ description: 'The client (or API key id). Optional with HTTP Basic, required otherwise.' }) client_id?: string;
+  @ApiPropertyOptional({ description: '`client_secret_post`: a confidential client’s secret or an API key. Prefer HTTP Basic.' }) client_secret?: string;
+  @ApiPropertyOptional({ description: '`password` grant: required.' }) username?: string;
+  @ApiPropertyOptional({ description: '`password` grant: required.', format: 'password' }) password?: string;
+  @ApiPropertyOptional({ description: '`refresh_token` grant: required; it is spent, and a new one comes back.' }) refresh_token?: string;
+  @ApiPropertyOptional({ description: 'Space-separated; default all allowed, on refresh it may only narrow.', example: 'models:list chat:completions' })
+  scope?: string;
+}
+
+/** RFC 6749 §5.1. */
+export class OAuthTokenResponse {
+  @ApiProperty({ description: 'RS256 JWT (`typ` at+jwt), verifiable against /.well-known/jwks.json.' }) access_token: string;
+  @ApiProperty({ enum: ['Bearer'] }) token_type: string;
+  @ApiProperty({ example: 900 }) expires_in: number;
+  @ApiPropertyOptional({ description: 'Absent for client_credentials. Single use: every refresh returns a new one.' }) refresh_token?: string;
+  @ApiProperty({ example: 'models:list chat:completions' }) scope: string;
+}
+
+export const OAUTH_ERROR_CODES = [
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'slow_down',
+  'temporarily_unavailable',
+  'server_error',
+];
+
+/** RFC 6749 §5.2 error body of the OAuth endpoints (never problem+json), sent with no-store. */
+export class OAuthErrorResponse {
+  @ApiProperty({ enum: OAUTH_ERROR_CODES }) error: string;
+  @ApiProperty({ description: 'A generic text; the reason stays in the server log.' }) error_description: string;
+}
+
+const oauthError = (error: string, error_description: string) => ({ value: { error, error_description } });
+
+/** The RFC 6749 error responses every OAuth endpoint (`/token`, `/revoke`, `/introspect`) can give. */
+export const ApiOAuthErrors = () =>
+  applyDecorators(
+    ApiBadRequestResponse({
+      type: OAuthErrorResponse,
+      description: 'invalid_request, invalid_grant, unauthorized_client, unsupported_grant_type or invalid_scope.',
+      examples: {
+        invalid_grant: { summary: 'wrong credentials, spent or revoked refresh token', ...oauthError('invalid_grant', 'The grant is invalid, expired or revoked.') },
+        invalid_request: { summary: 'missing or repeated parameter', ...oauthError('invalid_request', 'The request is missing a parameter, repeats one, or is malformed.') },
+      },
+    }),
+    ApiUnauthorizedResponse({
+      type: OAuthErrorResponse,
+      description: 'invalid_client: unknown client or bad secret; comes with `WWW-Authenticate: Basic`.',
+      headers: { 'WWW-Authenticate': { schema: { type: 'string', example: 'Basic realm="tessera", charset="UTF-8"' } } },
+    }),
+    ApiTooManyRequestsResponse({
+      type: OAuthErrorResponse,
+      description: 'slow_down: too many attempts from this IP, or for this username or client.',
+      headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds.' } },
+    }),
+    ApiServiceUnavailableResponse({
+      type: OAuthErrorResponse,
+      description: 'temporarily_unavailable: the database cannot be reached.',
+      headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds.' } },
+    }),
+  );
+
+/** RFC 7517 public JWK: public members only, never a private one. */
+export class JsonWebKey {
+  @ApiProperty({ enum: ['RSA', 'EC', 'OKP'] }) kty: string;
+  @ApiProperty() kid: string;
+  @ApiProperty({ enum: ['sig'] }) use: string;
+  @ApiProperty({ enum: ['RS256', 'ES256', 'EdDSA'] }) alg: string;
+  @ApiPropertyOptional({ description: 'RSA modulus, base64url.' }) n?: string;
+  @ApiPropertyOptional({ description: 'RSA exponent, base64url.' }) e?: string;
+  @ApiPropertyOptional({ description: 'EC or OKP curve.' }) crv?: string;
+  @ApiPropertyOptional() x?: string;
+  @ApiPropertyOptional() y?: string;
+}
+
+/** Contract 2.5: every key in state next, current or retired. */
+export class JsonWebKeySet {
+  @ApiProperty({ type: [JsonWebKey] }) keys: JsonWebKey[];
+}
+
+/** RFC 8414 metadata, as `GET /.well-known/oauth-authorization-server` serves it. */
+export class AuthorizationServerMetadata {
+  @ApiProperty({ example: 'https://auth.example.com' }) issuer: string;
+  @ApiProperty() token_endpoint: string;
+  @ApiProperty() jwks_uri: string;
+  @ApiProperty() revocation_endpoint: string;
+  @ApiProperty() introspection_endpoint: string;
+  @ApiProperty({ type: [String] }) grant_types_supported: string[];
+  @ApiProperty({ type: [String], example: [] }) response_types_supported: string[];
+  @ApiProperty({ type: [String] }) token_endpoint_auth_methods_supported: string[];
+  @ApiProperty({ type: [String] }) revocation_endpoint_auth_methods_supported: string[];
+  @ApiProperty({ type: [String] }) introspection_endpoint_auth_methods_supported: string[];
+  @ApiProperty({ type: [String] }) scopes_supported: string[];
+  @ApiProperty() service_documentation: string;
+}

@@ -1,0 +1,95 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, getSchemaPath, SwaggerModule, type OpenAPIObject, type OperationObject, type ResponseObject } from '@nestjs/swagger';
+import type { AppConfig } from '../config/config';
+import { JWKS_PATH } from '../keys/jwks.route';
+import { JsonWebKeySet, OAuthErrorResponse } from './oauth.schemas';
+import { ProblemResponse } from './problem.schema';
+
+export const DOCS_PATH = '/docs';
+export const DOCS_JSON_PATH = '/docs-json';
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
+
+/**
+ * Swagger UI at /docs and the OpenAPI document at /docs-json, both public: they are plain
+ * Fastify routes, outside the global bearer guard. The document is built on first request
+ * (a scan of every controller), not at start-up, since most instances never serve it.
+ *
+ * With ADMIN_LISTEN set, the document still lists the /admin routes: their shape is no
+ * secret (the guard is what protects them), and one document serves the operator reading it
+ * on either side. Its description says where they are served.
+ */
+export function setupOpenApi(app: NestFastifyApplication, config: AppConfig): void {
+  const base = new DocumentBuilder()
+    .setTitle('Tessera')
+    .setDescription(describe(config))
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', description: 'An access token of this service, from POST /token.' })
+    .addBasicAuth({ type: 'http', description: 'Client authentication at the OAuth endpoints: client id and secret, or API key id and key.' })
+    .build();
+  SwaggerModule.setup(DOCS_PATH, app, () => complete(SwaggerModule.createDocument(app, base, { extraModels: [JsonWebKeySet, ProblemResponse, OAuthErrorResponse] })), {
+    jsonDocumentUrl: DOCS_JSON_PATH,
+    raw: ['json'],
+    customSiteTitle: 'Tessera API',
+  });
+}
+
+function describe(config: AppConfig): string {
+  const intro = 'OAuth 2 token service for AI inference servers. Admin JSON is camelCase; errors are RFC 9457 problem+json, except at the OAuth endpoints (RFC 6749 §5.2).';
+  if (!config.adminListen) return intro;
+  return `${intro}\n\nThis deployment serves the /admin routes only on its admin listener (ADMIN_LISTEN), not on the public port.`;
+}
+
+/** What controllers' decorators cannot say: the raw JWKS route, and the one error shape of every other route. */
+export function complete(document: OpenAPIObject): OpenAPIObject {
+  document.paths[JWKS_PATH] = { get: jwksOperation() };
+  for (const item of Object.values(document.paths)) {
+    for (const method of METHODS) {
+      const operation = item[method];
+      if (operation) describeErrors(operation);
+    }
+  }
+  return document;
+}
+
+/**
+ * ErrorResponder answers problem+json on every route but the OAuth endpoints, whose
+ * decorators declare the RFC 6749 body (ApiOAuthErrors); a route that reads input can always
+ * fail validation with a 400 listing the fields.
+ */
+function describeErrors(operation: OperationObject): void {
+  const responses = operation.responses;
+  const takesInput = operation.requestBody !== undefined || (operation.parameters ?? []).some((p) => 'in' in p && p.in === 'query');
+  if (takesInput && !responses['400']) {
+    responses['400'] = { description: 'The request is invalid; `errors` names each failing field.' };
+  }
+  for (const [status, response] of Object.entries(responses)) {
+    if (Number(status) < 400 || !response || '$ref' in response || isOAuthError(response)) continue;
+    response.content = { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemResponse) } } };
+  }
+}
+
+function isOAuthError(response: ResponseObject): boolean {
+  return Object.values(response.content ?? {}).some((media) => media.schema && '$ref' in media.schema && media.schema.$ref === getSchemaPath(OAuthErrorResponse));
+}
+
+/** src/keys/jwks.route.ts is a plain Fastify route (for speed), so it is described by hand. */
+function jwksOperation(): OperationObject {
+  return {
+    tags: ['discovery'],
+    summary: 'RFC 7517 JWK Set: every published signing key (next, current, retired)',
+    operationId: 'jwks',
+    parameters: [{ in: 'header', name: 'If-None-Match', required: false, schema: { type: 'string' }, description: 'An ETag from an earlier answer.' }],
+    responses: {
+      '200': {
+        description: 'The key set; cache it for max-age and revalidate with If-None-Match.',
+        headers: {
+          ETag: { schema: { type: 'string' } },
+          'Cache-Control': { schema: { type: 'string', example: 'public, max-age=300' } },
+        },
+        content: { 'application/json': { schema: { $ref: getSchemaPath(JsonWebKeySet) } } },
+      },
+      '304': { description: 'Not modified: the ETag still names the current key set.' },
+    },
+  };
+}
