@@ -136,12 +136,13 @@ async function measureGrant(kind, n, prof) {
   const dbName = new URL(db.url).pathname.slice(1);
   const profDir = join(__dirname, 'results', 'prof');
   if (prof) mkdirSync(profDir, { recursive: true });
-  const service = await startService({
-    port: 3921,
-    nodeArgs: prof ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
-    env: { DATABASE_URL: db.url, ADMIN_PASSWORD, THROTTLE_PER_IP: '999999999/1s', THROTTLE_PER_SUBJECT: '999999999/1s' },
-  });
+  let service;
   try {
+    service = await startService({
+      port: 3921,
+      nodeArgs: prof ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
+      env: { DATABASE_URL: db.url, ADMIN_PASSWORD, THROTTLE_PER_IP: '999999999/1s', THROTTLE_PER_SUBJECT: '999999999/1s' },
+    });
     const url = `${service.base}/token`;
     const connections = kind === 'password' ? 4 : 50;
     const opts = async (amount) => {
@@ -156,7 +157,7 @@ async function measureGrant(kind, n, prof) {
     const after = snapshot(service.pid, dbName);
     return { grant: kind, connections, ...breakdown(before, after, n) };
   } finally {
-    await service.stop();
+    await service?.stop();
     await db.drop();
   }
 }
