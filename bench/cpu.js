@@ -20,11 +20,12 @@ const ADMIN_PASSWORD = 'bench-admin-password';
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const PASSWORD_BODY = `grant_type=password&client_id=admin-cli&username=admin&password=${ADMIN_PASSWORD}`;
 
-function ticks(statPath) {
+function ticks(statPath, which = 'both') {
   try {
     const f = readFileSync(statPath, 'utf8');
     const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return Number(rest[11]) + Number(rest[12]);
+    const [user, system] = [Number(rest[11]), Number(rest[12])];
+    return which === 'user' ? user : which === 'system' ? system : user + system;
   } catch {
     return null; // gone
   }
@@ -66,7 +67,7 @@ function serviceSnapshot(pid) {
   const tids = readdirSync(`/proc/${pid}/task`).map(Number).sort((a, b) => a - b);
   const at = (tid) => ticks(`/proc/${pid}/task/${tid}/stat`) ?? 0;
   const sum = (list) => list.reduce((a, tid) => a + at(tid), 0);
-  return { main: at(pid), v8: sum(tids.slice(1, 6)), pool: sum(tids.slice(6)) };
+  return { main: at(pid), mainSystem: ticks(`/proc/${pid}/task/${pid}/stat`, 'system') ?? 0, v8: sum(tids.slice(1, 6)), pool: sum(tids.slice(6)) };
 }
 
 /** The whole machine's busy and idle ticks (all cores), from the first line of /proc/stat. */
@@ -88,13 +89,14 @@ function breakdown(before, after, n) {
   for (const [pid, { cls, t }] of after.pg) pg[cls] += (t - (before.pg.get(pid)?.t ?? 0)) * TICK_MS;
   const rows = {
     'service main thread': per((after.svc.main - before.svc.main) * TICK_MS),
+    '  of which in the kernel': per((after.svc.mainSystem - before.svc.mainSystem) * TICK_MS),
     'service V8 helpers (GC, JIT)': per((after.svc.v8 - before.svc.v8) * TICK_MS),
     'service libuv pool (argon2)': per((after.svc.pool - before.svc.pool) * TICK_MS),
     'pg backends': per(pg['pg backends']),
     'pg background': per(pg['pg background']),
     'autocannon (this process)': per(after.self - before.self),
   };
-  rows.total = +Object.values(rows).reduce((a, b) => a + b, 0).toFixed(3);
+  rows.total = +Object.entries(rows).reduce((a, [k, v]) => (k.startsWith(' ') ? a : a + v), 0).toFixed(3);
   const seconds = Number(after.at - before.at) / 1e9;
   const busyMs = (after.machine.busy - before.machine.busy) * TICK_MS;
   const idleMs = (after.machine.idle - before.machine.idle) * TICK_MS;
@@ -144,13 +146,13 @@ async function measureGrant(kind, n, prof) {
       env: { DATABASE_URL: db.url, ADMIN_PASSWORD, THROTTLE_PER_IP: '999999999/1s', THROTTLE_PER_SUBJECT: '999999999/1s' },
     });
     const url = `${service.base}/token`;
-    const connections = kind === 'password' ? 4 : 50;
+    const connections = Number(process.env.CONNECTIONS) || (kind === 'password' ? 4 : 50);
     const opts = async (amount) => {
       if (kind === 'password') return { url, method: 'POST', headers: FORM, body: PASSWORD_BODY, connections, amount };
       const pool = await Promise.all(Array.from({ length: connections }, () => login(service.base)));
       return { url, method: 'POST', headers: FORM, connections, amount, requests: refreshRequests(pool) };
     };
-    await run(await opts(Math.max(40, Math.round(n / 4)))); // warm-up: JIT, pool connections, plans
+    await run(await opts(Number(process.env.WARMUP) || Math.max(40, Math.round(n / 4)))); // warm-up: JIT, pool connections, plans
     const o = await opts(n);
     const before = snapshot(service.pid, dbName);
     await run(o);
