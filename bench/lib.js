@@ -24,18 +24,22 @@ async function waitReady(url, timeoutMs = 90_000) {
   throw new Error(`${url} not ready after ${timeoutMs} ms`);
 }
 
-/** Starts dist/src/main.js on a fresh DATA_DIR (and DATABASE_URL if given). */
-async function startService({ port, env = {} }) {
+/** Starts dist/src/main.js on a fresh DATA_DIR (and DATABASE_URL if given); nodeArgs e.g. --cpu-prof. */
+async function startService({ port, env = {}, nodeArgs = [] }) {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
-  const child = spawn(process.execPath, [join(ROOT, 'dist/src/main.js')], {
+  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/src/main.js')], {
     // The production default log level: the access log is part of what a request costs.
     env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'info', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;
-  await waitReady(`${base}/health/ready`);
+  // A service that fails to start (say, a bad variable) ends the wait at once.
+  const exited = new Promise((_, reject) => child.once('exit', (code) => reject(new Error(`service exited with ${code}`))));
+  exited.catch(() => undefined);
+  await Promise.race([waitReady(`${base}/health/ready`), exited]);
   return {
     base,
+    pid: child.pid,
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

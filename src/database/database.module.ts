@@ -4,10 +4,11 @@ import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { dataSourceOptions } from './data-source-options';
-import { resolveDatabaseTarget, type DatabaseTarget } from './database.providers';
+import { DATABASE_TARGET, resolveDatabaseTarget, type DatabaseTarget } from './database.providers';
+import { HotQueries } from './hot-queries';
 import { runMigrations } from './migrate';
 
-export const DATABASE_TARGET = Symbol('DATABASE_TARGET');
+export { DATABASE_TARGET };
 
 @Module({
   providers: [{ provide: DATABASE_TARGET, inject: [APP_CONFIG], useFactory: resolveDatabaseTarget }],
@@ -50,7 +51,7 @@ class DatabaseLifecycle implements OnApplicationShutdown {
       },
     }),
   ],
-  providers: [DatabaseLifecycle],
-  exports: [DatabaseTargetModule],
+  providers: [DatabaseLifecycle, HotQueries],
+  exports: [DatabaseTargetModule, HotQueries],
 })
 export class DatabaseModule {}

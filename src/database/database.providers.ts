@@ -2,6 +2,9 @@ import type { AppConfig } from '../config/config';
 import { acquireEmbeddedPostgres } from './embedded-postgres';
 import type { PostgresEndpoint } from './data-source-options';
 
+/** Injection token of the DatabaseTarget in use (DatabaseModule provides it). */
+export const DATABASE_TARGET = Symbol('DATABASE_TARGET');
+
 export interface DatabaseTarget {
   readonly endpoint: PostgresEndpoint;
   readonly embedded: boolean;

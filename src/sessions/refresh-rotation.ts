@@ -1,3 +1,4 @@
+import type { HotStatement } from '../database/hot-queries';
 import type { TenantSettings } from '../tenants/tenant.entity';
 
 /** Everything a refresh needs, read and claimed in one statement. */
@@ -48,7 +49,7 @@ export interface RotationRequest {
 // if it is live, belongs to the presenting client, its user and tenant are still valid and
 // the requested scope stays within the grant; insert its successor in the same statement.
 // A concurrent presentation waits on the row lock and then sees used_at set: only one wins.
-export const ROTATE_SQL = `
+const ROTATE_SQL = `
 WITH presented AS (
   SELECT t.id AS token_id, t.family_id, t.used_at, t.revoked_at, t.expires_at,
          f.client_id AS family_client_id, f.revoked_at AS family_revoked_at, f.expires_at AS family_expires_at,
@@ -85,6 +86,8 @@ WITH presented AS (
   FROM claimed c JOIN presented p ON p.token_id = c.id
 )
 SELECT p.*, EXISTS (SELECT 1 FROM inserted) AS claimed FROM presented p`;
+
+export const ROTATE: HotStatement = { name: 'refresh_rotate', text: ROTATE_SQL };
 
 /** Eligible for a retry: the token was used (not revoked) within the tenant's grace, and all else holds. */
 export function withinGrace(row: RotationRow, req: RotationRequest): boolean {

@@ -1,13 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { AuditService } from '../audit/audit.service';
+import { AUDIT_COLUMNS, auditValues, AuditService, type AuditRecord } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { randomToken, sha256 } from '../common/crypto';
 import { decodeCursor, pageOf, pageSize, type Page, type PageQuery } from '../common/pagination';
+import { HotQueries, type HotStatement } from '../database/hot-queries';
 import {
   refusalReason,
-  ROTATE_SQL,
+  ROTATE,
   withinGrace,
   type RotationOutcome,
   type RotationRequest,
@@ -36,40 +37,61 @@ export interface IssuedRefreshToken {
   familyId: string;
 }
 
+// A login's writes in one round trip: the family, its first token and the login's audit event.
+const ISSUE: HotStatement = {
+  name: 'refresh_issue',
+  text: `WITH family AS (
+           INSERT INTO refresh_token_families (id, tenant_id, user_id, client_id, scope, created_at, last_used_at, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id
+         ), token AS (
+           INSERT INTO refresh_tokens (family_id, token_hash, access_token_jti, access_token_expires_at, created_at, expires_at)
+           SELECT id, $8, $9, $10, $6, $11 FROM family
+         )
+         INSERT INTO audit_events (${AUDIT_COLUMNS}) VALUES ($12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+};
+
 /** Refresh-token families: issue at login, rotate on use, revoke on reuse or logout. */
 @Injectable()
 export class RefreshTokensService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly hot: HotQueries,
     private readonly clock: Clock,
     private readonly audit: AuditService,
   ) {}
 
-  /** A new family (one login) and its first token. */
+  /** A new family (one login) and its first token, recorded with the login's audit event. */
   async issue(
     input: { tenantId: string; userId: string; clientPk: string; scope: string; accessJti: string; accessExpiresAt: Date },
     lifetimes: RefreshLifetimes,
+    event: AuditRecord,
   ): Promise<IssuedRefreshToken> {
     const token = randomToken(32);
     const now = this.clock.now();
     const familyId = randomUUID();
     const familyExpires = new Date(now.getTime() + lifetimes.absolute * 1000);
     const tokenExpires = new Date(Math.min(now.getTime() + lifetimes.idle * 1000, familyExpires.getTime()));
-    await this.dataSource.query(
-      `WITH family AS (
-         INSERT INTO refresh_token_families (id, tenant_id, user_id, client_id, scope, created_at, last_used_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id)
-       INSERT INTO refresh_tokens (family_id, token_hash, access_token_jti, access_token_expires_at, created_at, expires_at)
-       SELECT id, $8, $9, $10, $6, $11 FROM family`,
-      [familyId, input.tenantId, input.userId, input.clientPk, input.scope, now, familyExpires, sha256(token), input.accessJti, input.accessExpiresAt, tokenExpires],
-    );
+    await this.hot.rows(ISSUE, [
+      familyId,
+      input.tenantId,
+      input.userId,
+      input.clientPk,
+      input.scope,
+      now,
+      familyExpires,
+      sha256(token),
+      input.accessJti,
+      input.accessExpiresAt,
+      tokenExpires,
+      ...auditValues(event, now),
+    ]);
     return { token, familyId };
   }
 
   async rotate(req: RotationRequest): Promise<RotationOutcome> {
     const token = randomToken(32);
     const now = req.now;
-    const rows: RotationRow[] = await this.dataSource.query(ROTATE_SQL, [
+    const rows = await this.hot.rows<RotationRow>(ROTATE, [
       sha256(req.presented),
       req.clientPk,
       now,

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { EntityManager, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
+import { HotQueries, type HotStatement } from '../database/hot-queries';
 import { LockoutService } from './lockout.service';
 import { PasswordHasher } from './password-hasher';
 import { User } from './user.entity';
@@ -27,6 +28,15 @@ interface LoginRow {
   has_lockout: boolean;
 }
 
+// Every password login: the user and its lockout state in one query.
+const LOGIN: HotStatement = {
+  name: 'user_login',
+  text: `SELECT u.id, u.tenant_id, u.username, u.password_hash, u.scopes, u.disabled_at IS NOT NULL AS disabled,
+                COALESCE(l.locked_until > $3, false) AS locked, l.user_id IS NOT NULL AS has_lockout
+         FROM users u LEFT JOIN user_lockouts l ON l.user_id = u.id
+         WHERE u.tenant_id = $1 AND u.username_key = $2`,
+};
+
 export interface NewUser {
   tenantId: string;
   username: string;
@@ -40,6 +50,7 @@ export class UsersService {
 
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly hot: HotQueries,
     private readonly hasher: PasswordHasher,
     private readonly lockout: LockoutService,
     private readonly clock: Clock,
@@ -66,13 +77,7 @@ export class UsersService {
    * disabled all cost one argon2id verification and give the same null.
    */
   async verifyLogin(tenantId: string, username: string, password: string): Promise<LoginUser | null> {
-    const rows: LoginRow[] = await this.users.query(
-      `SELECT u.id, u.tenant_id, u.username, u.password_hash, u.scopes, u.disabled_at IS NOT NULL AS disabled,
-              COALESCE(l.locked_until > $3, false) AS locked, l.user_id IS NOT NULL AS has_lockout
-       FROM users u LEFT JOIN user_lockouts l ON l.user_id = u.id
-       WHERE u.tenant_id = $1 AND u.username_key = $2`,
-      [tenantId, usernameKey(username), this.clock.now()],
-    );
+    const rows = await this.hot.rows<LoginRow>(LOGIN, [tenantId, usernameKey(username), this.clock.now()]);
     const row = rows[0];
     if (!row) return this.hasher.verifyDummy(password).then(() => null);
     const user = { id: row.id, tenantId: row.tenant_id, username: row.username, passwordHash: row.password_hash, scopes: row.scopes };

@@ -1,6 +1,6 @@
 // RFC 6749 §4.3 (resource owner password credentials). The tenant is the client's tenant.
 import { Inject, Injectable } from '@nestjs/common';
-import { AuditService } from '../../audit/audit.service';
+import { AuditService, type AuditRecord } from '../../audit/audit.service';
 import { OAuthError } from '../../common/oauth-error';
 import type { AppConfig } from '../../config/config';
 import { APP_CONFIG } from '../../config/config.module';
@@ -46,24 +46,26 @@ export class PasswordGrant implements GrantHandler {
       throw new OAuthError('invalid_grant', { detail: 'wrong credentials, locked or disabled user, or suspended tenant' });
     }
     const scope = grantScope(requested, user.scopes, client.scopes, tenantScopes(tenant));
-    // The jti and expiry are fixed first, so signing and both writes can proceed together.
+    // The jti and expiry are fixed first, so signing and the writes can proceed together.
     const prepared = this.accessTokens.prepare(tenant.settings);
+    const succeeded: AuditRecord = {
+      ...context,
+      action: 'login.succeeded',
+      outcome: 'success',
+      actor: user.id,
+      target: user.id,
+      details: { client_id: client.clientId, jti: prepared.jti, scope: scope.join(' ') },
+    };
     const [access, refresh] = await Promise.all([
       this.accessTokens.issue({ tenant, sub: user.id, clientId: client.clientId, audience: client.audience, scope }, prepared),
+      // With a refresh token, the login's event is written in the same statement as its family.
       client.grantTypes.includes('refresh_token')
         ? this.refreshTokens.issue(
             { tenantId: tenant.id, userId: user.id, clientPk: client.pk, scope: scope.join(' '), accessJti: prepared.jti, accessExpiresAt: prepared.expiresAt },
             refreshLifetimes(tenant.settings, this.config),
+            succeeded,
           )
-        : null,
-      this.audit.record({
-        ...context,
-        action: 'login.succeeded',
-        outcome: 'success',
-        actor: user.id,
-        target: user.id,
-        details: { client_id: client.clientId, jti: prepared.jti, scope: scope.join(' ') },
-      }),
+        : this.audit.record(succeeded).then(() => null),
     ]);
     return {
       access_token: access.token,
