@@ -109,12 +109,13 @@ async function load(name, { expect = 200, ...opts }) {
  * Measures each target `rounds` times, interleaved, and keeps each one's median round, so a
  * passing disturbance on this shared 2-core machine does not decide a ratio.
  */
-async function compare(targets, { rounds = 5, duration = 4, connections = 50 } = {}) {
+async function compare(targets, { rounds = 5, duration = 4, connections = 50, warmup = 2 } = {}) {
   // A target either gives autocannon options or measures itself (a ceiling in a child process,
   // or a load that needs fresh credentials each round): measure({ duration, connections }).
   const measure = (t, opts) => (t.measure ? t.measure(opts) : load(t.name, { ...t, ...opts }));
   const runs = targets.map(() => []);
-  for (const t of targets) await measure({ ...t, name: 'warm-up' }, { duration: 2, connections });
+  // Warm-up: a service is measured in its steady state, its hot code compiled by V8's optimiser.
+  for (const t of targets) await measure({ ...t, name: 'warm-up' }, { duration: warmup, connections });
   for (let r = 0; r < rounds; r++) {
     // Every other round runs in reverse, so no target always follows the same one.
     const order = [...targets.keys()];
