@@ -47,11 +47,15 @@ describe('sessions: /me, password change, reuse grace, audit', () => {
     const other = (await login(t).expect(200)).body;
     const wrong = await sut.http().post('/me/password').auth(mine.access_token, { type: 'bearer' }).send({ currentPassword: 'nope', newPassword: 'a-new-long-password' });
     expect(wrong.status).toBe(400);
+    expect(wrong.body.errors).toEqual([{ field: 'currentPassword', message: 'is wrong' }]);
+    const missing = await sut.http().post('/me/password').auth(mine.access_token, { type: 'bearer' }).send({ newPassword: 'a-new-long-password', extra: 1 });
+    expect(missing.status).toBe(400);
+    expect([...new Set(missing.body.errors.map((e: { field: string }) => e.field))].sort()).toEqual(['currentPassword', 'extra']);
     const short = await sut.http().post('/me/password').auth(mine.access_token, { type: 'bearer' }).send({ currentPassword: t.user.password, newPassword: 'short' });
     expect(short.status).toBe(400);
     const common = await sut.http().post('/me/password').auth(mine.access_token, { type: 'bearer' }).send({ currentPassword: t.user.password, newPassword: 'password1234' });
     expect(common.status).toBe(400);
-    expect(common.body.detail).toBe('The new password is too common.');
+    expect(common.body.errors).toEqual([{ field: 'newPassword', message: 'is too common' }]);
     const ok = await sut
       .http()
       .post('/me/password')

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { InvalidInputError } from '../common/domain-errors';
-import { ChangePasswordBody, ChangePasswordResponse, MeResponseBody } from '../docs/account.schemas';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ChangePasswordResponse, MeResponseBody } from '../docs/account.schemas';
+import { ChangePasswordDto } from './dto/change-password.dto';
 import { CurrentPrincipal } from './current-principal.decorator';
 import { MeService, type MeResponse } from './me.service';
 import type { Principal } from './principal';
@@ -23,13 +23,8 @@ export class MeController {
   @Post('password')
   @HttpCode(200)
   @ApiOperation({ summary: 'Change the password; revokes every other session of the user' })
-  @ApiBody({ type: ChangePasswordBody })
   @ApiOkResponse({ type: ChangePasswordResponse })
-  changePassword(@CurrentPrincipal() principal: Principal, @Body() body: unknown): Promise<{ revokedSessions: number }> {
-    const { currentPassword, newPassword } = (body ?? {}) as Record<string, unknown>;
-    if (typeof currentPassword !== 'string' || typeof newPassword !== 'string' || newPassword.length > 1024) {
-      throw new InvalidInputError('currentPassword and newPassword are required strings.');
-    }
-    return this.me.changePassword(principal, currentPassword, newPassword);
+  changePassword(@CurrentPrincipal() principal: Principal, @Body() dto: ChangePasswordDto): Promise<{ revokedSessions: number }> {
+    return this.me.changePassword(principal, dto.currentPassword, dto.newPassword);
   }
 }

@@ -43,10 +43,10 @@ export class MeService {
     const user = await this.users.findById(principal.tenantId, principal.sub).catch(() => null);
     if (!user) throw new OAuthError('insufficient_scope', { detail: 'not a user token' });
     if (!(await this.users.verifyPassword(user, currentPassword))) {
-      throw new InvalidInputError('The current password is wrong.');
+      throw new InvalidInputError('is wrong', 'currentPassword');
     }
     const problem = passwordProblem(newPassword, user.username);
-    if (problem) throw new InvalidInputError(`The new password ${problem}.`);
+    if (problem) throw new InvalidInputError(problem, 'newPassword');
     await this.users.setPassword(user, newPassword);
     // The session this request comes from is the family that issued its access token.
     const rows: { family_id: string }[] = await this.dataSource.query(

@@ -12,11 +12,6 @@ export class MeResponseBody {
   @ApiProperty({ type: [String] }) scopes: string[];
 }
 
-export class ChangePasswordBody {
-  @ApiProperty({ format: 'password' }) currentPassword: string;
-  @ApiProperty({ format: 'password', description: 'At least 12 characters, not a common password, not the username.' }) newPassword: string;
-}
-
 export class ChangePasswordResponse {
   @ApiProperty({ description: 'How many other sessions (refresh families) were revoked.' }) revokedSessions: number;
 }
