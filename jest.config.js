@@ -11,7 +11,7 @@ module.exports = {
   // spends much of its time waiting on its PGlite: two workers took that run from 5.3 to 3.2 min
   // here. On a Postgres server two workers were slower (2.0 → 4.2 min): each suite's CREATE
   // DATABASE checkpoints the server, and they queue behind each other.
-  maxWorkers: onServer ? undefined : Math.max(2, require('node:os').availableParallelism() - 1),
+  ...(onServer ? {} : { maxWorkers: Math.max(2, require('node:os').availableParallelism() - 1) }),
   projects: [
     { ...common, displayName: 'unit', rootDir: '.', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {
