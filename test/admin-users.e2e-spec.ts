@@ -145,6 +145,17 @@ describe('admin API: users and their sessions', () => {
     await sut.http().get('/me').set(bearer(session.access_token)).expect(401);
   });
 
+  it('a deleted user’s access token stops working even when no session recorded it', async () => {
+    const t = await createTenantViaApi(sut, platform);
+    // A client without refresh_token: its logins leave no refresh family, so no jti is on record.
+    const client = await sut.http().post(`/admin/tenants/${t.id}/clients`).set(bearer(platform)).send({ name: 'once', type: 'public', grantTypes: ['password'], scopes: ['models:list'] }).expect(201);
+    const u = await createUserViaApi(sut, platform, t.id, ['models:list']);
+    const access = await login(sut, client.body.clientId, u.username, u.password);
+    await sut.http().get('/me').set(bearer(access)).expect(200);
+    await sut.http().delete(`${users(t)}/${u.id}`).set(bearer(platform)).expect(204);
+    await sut.http().get('/me').set(bearer(access)).expect(401);
+  });
+
   it('pages through users with no repeats', async () => {
     const t = await createTenantViaApi(sut, platform);
     const made = [];

@@ -28,7 +28,7 @@ interface AccessClaims {
  * Verifies this service's own RFC 9068 access tokens for the admin API and /me: signature
  * by a published, unrevoked key of the ring, RS256/ES256 only, typ at+jwt, issuer, audience;
  * then expiry and not-before against the service's Clock (30 s tolerance), that the jti is
- * not revoked, the tenant active and the user (for user tokens) still enabled.
+ * not revoked, the tenant active and the user (for user tokens) still there and enabled.
  * (jsonwebtoken, under passport-jwt, has no EdDSA.)
  */
 @Injectable()
@@ -64,8 +64,12 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     if (typeof claims.nbf === 'number' && claims.nbf - CLOCK_TOLERANCE > now) return false;
     const [revoked, tenant] = await Promise.all([this.sessions.isAccessTokenRevoked(claims.jti), this.tenants.findById(claims.tenant_id)]);
     if (revoked || !tenant || tenant.status !== 'active') return false;
-    const user = await this.users.findById(claims.tenant_id, claims.sub).catch(() => null);
-    if (user?.disabledAt) return false;
+    // A client_credentials token names its client (or API key) as its subject; any other token
+    // is a user's, and stops working when that user is disabled or deleted.
+    if (claims.sub !== claims.client_id) {
+      const user = await this.users.findById(claims.tenant_id, claims.sub).catch(() => null);
+      if (!user || user.disabledAt) return false;
+    }
     return {
       sub: claims.sub,
       tenantId: claims.tenant_id,
