@@ -2,7 +2,7 @@
 // Shared pieces of the benchmarks: start the built service as a child process, drive it with
 // autocannon, and measure the raw ceilings (signing, hashing) in a process of their own.
 const { spawn, fork } = require('node:child_process');
-const { mkdtempSync, rmSync, writeFileSync, mkdirSync } = require('node:fs');
+const { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const autocannon = require('autocannon');
@@ -114,24 +114,44 @@ async function compare(targets, { rounds = 5, duration = 4, connections = 50, wa
   // or a load that needs fresh credentials each round): measure({ duration, connections }).
   const measure = (t, opts) => (t.measure ? t.measure(opts) : load(t.name, { ...t, ...opts }));
   const runs = targets.map(() => []);
+  const steals = targets.map(() => []);
   // Warm-up: a service is measured in its steady state, its hot code compiled by V8's optimiser.
   for (const t of targets) await measure({ ...t, name: 'warm-up' }, { duration: warmup, connections });
   for (let r = 0; r < rounds; r++) {
     // Every other round runs in reverse, so no target always follows the same one.
     const order = [...targets.keys()];
     if (r % 2) order.reverse();
-    for (const i of order) runs[i].push(await measure(targets[i], { duration, connections }));
+    for (const i of order) {
+      const before = cpuTimes();
+      runs[i].push(await measure(targets[i], { duration, connections }));
+      steals[i].push(stealPercent(before, cpuTimes()));
+    }
   }
-  return runs.map((rs) => {
+  return runs.map((rs, i) => {
     const sorted = [...rs].sort((a, b) => a.requestsPerSec - b.requestsPerSec);
-    return { ...sorted[Math.floor(sorted.length / 2)], rounds: rs.map((x) => x.requestsPerSec).join('/') };
+    return { ...sorted[Math.floor(sorted.length / 2)], rounds: rs.map((x) => x.requestsPerSec).join('/'), stealPct: steals[i].join('/') };
   });
+}
+
+/**
+ * CPU time the hypervisor gave to other guests while this VM wanted it ("steal", /proc/stat),
+ * as a share of the round: a round with much steal measured the host, not the service.
+ */
+function cpuTimes() {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  const n = fields.map(Number);
+  return { steal: n[7] ?? 0, total: n.slice(0, 8).reduce((a, b) => a + b, 0) };
+}
+
+function stealPercent(before, after) {
+  const total = after.total - before.total;
+  return total > 0 ? Math.round((100 * (after.steal - before.steal)) / total) : 0;
 }
 
 function report(title, rows, extra = {}) {
   const out = { title, at: new Date().toISOString(), node: process.version, rows, ...extra };
   console.log(`\n## ${title}`);
-  console.table(rows, ['name', 'requestsPerSec', 'p50Ms', 'p99Ms', 'requests', 'failures', 'rounds']);
+  console.table(rows, ['name', 'requestsPerSec', 'p50Ms', 'p99Ms', 'requests', 'failures', 'rounds', 'stealPct']);
   for (const [k, v] of Object.entries(extra)) console.log(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`);
   mkdirSync(join(__dirname, 'results'), { recursive: true });
   writeFileSync(join(__dirname, 'results', `${title.replace(/\W+/g, '-')}.json`), JSON.stringify(out, null, 2));
