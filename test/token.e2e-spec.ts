@@ -90,6 +90,16 @@ describe('POST /token', () => {
       await login(fresh).expect(200);
     });
 
+    it('counts failures that arrive together, and judges the next attempt after counting them', async () => {
+      const fresh = await createTenant(sut);
+      await Promise.all([1, 2, 3].map(() => login(fresh, { password: 'wrong-password' }).expect(400)));
+      expect((await login(fresh).expect(400)).body).toEqual(INVALID_GRANT);
+      const [row] = await sut.dataSource.query(`SELECT lock_count FROM user_lockouts WHERE user_id = $1`, [fresh.user.id]);
+      expect(row).toEqual({ lock_count: 1 });
+      clock.advance(15 * 60 + 1);
+      await login(fresh).expect(200);
+    });
+
     it('refuses disabled users and suspended tenants', async () => {
       const disabled = await createTenant(sut);
       await sut.dataSource.query(`UPDATE users SET disabled_at = now() WHERE id = $1`, [disabled.user.id]);

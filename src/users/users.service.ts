@@ -47,6 +47,8 @@ export interface NewUser {
 @Injectable()
 export class UsersService {
   private readonly logger = new Logger(UsersService.name);
+  /** Lockout writes still in flight, by tenant and username key (see countFailure). */
+  private readonly pendingFailures = new Map<string, Promise<void>>();
 
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
@@ -77,12 +79,15 @@ export class UsersService {
    * disabled all cost one argon2id verification and give the same null.
    */
   async verifyLogin(tenantId: string, username: string, password: string): Promise<LoginUser | null> {
+    const key = `${tenantId}/${usernameKey(username)}`;
+    // This account's last failure is counted before its next attempt is judged.
+    await this.pendingFailures.get(key);
     const rows = await this.hot.rows<LoginRow>(LOGIN, [tenantId, usernameKey(username), this.clock.now()]);
     const row = rows[0];
     if (!row) return this.hasher.verifyDummy(password).then(() => null);
     const user = { id: row.id, tenantId: row.tenant_id, username: row.username, passwordHash: row.password_hash, scopes: row.scopes };
     if (!(await this.hasher.verify(row.password_hash, password))) {
-      if (!row.locked) await this.lockout.recordFailure(tenantId, row.id);
+      if (!row.locked) this.countFailure(key, tenantId, row.id);
       return null;
     }
     if (row.locked || row.disabled) return null;
@@ -100,6 +105,21 @@ export class UsersService {
       { tenantId: user.tenantId, id: user.id },
       { passwordHash: await this.hasher.hash(password), passwordChangedAt: new Date(), updatedAt: new Date() },
     );
+  }
+
+  /**
+   * Contract 2.1: a wrong password answers in the time of an unknown username, so the lockout
+   * write is not awaited by the request that failed. The next attempt on the same account (on
+   * this instance) waits for it, so no failure goes uncounted.
+   */
+  private countFailure(key: string, tenantId: string, userId: string): void {
+    const pending: Promise<void> = (this.pendingFailures.get(key) ?? Promise.resolve())
+      .then(() => this.lockout.recordFailure(tenantId, userId))
+      .catch((err: Error) => this.logger.warn(`could not count a failed login of user ${userId}: ${err.message}`))
+      .finally(() => {
+        if (this.pendingFailures.get(key) === pending) this.pendingFailures.delete(key);
+      });
+    this.pendingFailures.set(key, pending);
   }
 
   /** A hash made with older argon2 parameters is upgraded on the next good login. */
