@@ -10,6 +10,8 @@ import { createTestDatabase, type TestDatabase } from './support/test-database';
 
 const DAY = 86400;
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi'];
+/** Key changes made by the test itself, as an admin would. */
+const TEST_ACTOR = { id: 'test', ip: null, userAgent: null };
 
 async function jwks(app: TestApp): Promise<JSONWebKeySet> {
   const res = await app.http().get('/.well-known/jwks.json').expect(200);
@@ -129,7 +131,7 @@ describe('signing keys', () => {
     expect(keys.ring.accepts(a)).toBe(false);
 
     // Revoking the current key withdraws it at once: the next key signs, and a new next appears.
-    await keys.revoke(b, 'test');
+    await keys.revoke(b, TEST_ACTOR);
     const afterRevoke = await states(app);
     expect(afterRevoke[b]).toBe('revoked');
     expect(kidOf(afterRevoke, 'current')).toBe(c);
@@ -144,7 +146,7 @@ describe('signing keys', () => {
     const app = await start({}, clock);
     const keys = app.app.get(KeysService);
     clock.advance(10 * DAY);
-    await keys.rotateNow('test');
+    await keys.rotateNow(TEST_ACTOR);
     const fresh = kidOf(await states(app), 'next');
     // Thirty days after the manual rotation is due; push the next key's publication close to now.
     clock.advance(30 * DAY);
@@ -178,7 +180,7 @@ describe('signing keys', () => {
 
   it('let every instance pick up another instance’s rotation within half a max-age', async () => {
     const [one, two] = await Promise.all([start({ JWKS_MAX_AGE: '4' }), start({ JWKS_MAX_AGE: '4' })]);
-    const rotated = await one.app.get(KeysService).rotateNow('test');
+    const rotated = await one.app.get(KeysService).rotateNow(TEST_ACTOR);
     const deadline = Date.now() + 2000;
     while (two.app.get(KeysService).ring.current?.kid !== rotated.kid && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));

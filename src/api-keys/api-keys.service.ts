@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { isUUID } from 'class-validator';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { EntityManager, Repository } from 'typeorm';
 import { hashSecret, newSecret, secretMatches } from '../clients/client-secret';
@@ -7,7 +8,6 @@ import { ApiKey } from './api-key.entity';
 
 /** Secret scanners can recognise a leaked key by this prefix. */
 export const API_KEY_PREFIX = 'tsk_';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const LAST_USED_EVERY_MS = 60_000;
 
 export interface NewApiKey {
@@ -48,7 +48,7 @@ export class ApiKeysService {
 
   /** The live key with this id and secret, or null (unknown, wrong secret, revoked, expired). */
   async authenticate(id: string, secret: string): Promise<ApiKey | null> {
-    if (!UUID.test(id)) return null;
+    if (!isUUID(id)) return null;
     const apiKey = await this.keys.findOneBy({ id });
     if (!apiKey || !secretMatches(secret, apiKey.secretHash)) return null;
     const now = this.clock.now();

@@ -11,13 +11,14 @@ export interface AdminRequest {
   user?: Principal;
   actor?: Actor;
   params?: Record<string, string | undefined>;
+  query?: Record<string, unknown>;
   ip?: string;
   headers: Record<string, string | string[] | undefined>;
 }
 
 /**
  * Applies adminAccess() to every @AdminRoute, after the global bearer guard. The tenant a
- * route acts on is its `:tenantId` path parameter.
+ * route acts on is its `:tenantId` path parameter, or on a list route its `tenant_id` filter.
  */
 @Injectable()
 export class AdminGuard implements CanActivate {
@@ -29,7 +30,7 @@ export class AdminGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AdminRequest>();
     const principal = request.user;
     if (!principal) throw new OAuthError('invalid_token', { bareChallenge: true });
-    const decision = adminAccess(principal, kind, request.params?.tenantId);
+    const decision = adminAccess(principal, kind, namedTenant(request));
     if (decision === 'not_found') throw new NotFoundError('No such resource.');
     if (decision === 'forbidden') throw new OAuthError('insufficient_scope', { detail: `admin route (${kind})` });
     const agent = request.headers['user-agent'];
@@ -42,4 +43,11 @@ export class AdminGuard implements CanActivate {
     };
     return true;
   }
+}
+
+/** UUIDs are case-insensitive: the tenant as the policy compares it, or undefined if none is named. */
+function namedTenant(request: AdminRequest): string | undefined {
+  const named = request.params?.tenantId ?? request.query?.tenant_id;
+  if (named === undefined) return undefined;
+  return typeof named === 'string' ? named.toLowerCase() : String(named);
 }

@@ -7,7 +7,7 @@ import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { KeysService } from '../keys/keys.service';
 import { RefreshTokensService } from '../sessions/refresh-tokens.service';
-import { TenantsService } from '../tenants/tenants.service';
+import { TenantDirectory } from '../tenants/tenant-directory';
 import { UsersService } from '../users/users.service';
 import type { Principal } from './principal';
 
@@ -38,7 +38,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly clock: Clock,
     private readonly sessions: RefreshTokensService,
-    private readonly tenants: TenantsService,
+    private readonly tenants: TenantDirectory,
     private readonly users: UsersService,
   ) {
     super({

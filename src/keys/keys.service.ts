@@ -18,8 +18,8 @@ export const MAX_ACCESS_TOKEN_TTL = 3600;
 export const CLOCK_SKEW = 60;
 const KEYS_LOCK_KEY = 7_340_221_002;
 
-/** Who asked for a key change: an admin request, or a name (a script, a test); null is the scheduler. */
-export type KeyActor = AuditActor | string | null;
+/** Who asked for a key change: an admin; null is the scheduler. */
+export type KeyActor = AuditActor | null;
 
 /**
  * The signing-key lifecycle of contract 2.5: next → current → retired → removed, or revoked
@@ -225,6 +225,6 @@ export class KeysService implements OnApplicationBootstrap, OnApplicationShutdow
 
 /** Audit fields of a key change; the scheduler and start-up record themselves as `system`. */
 function auditActor(actor: KeyActor): { actor: string; ip: string | null; userAgent: string | null } {
-  if (actor === null || typeof actor === 'string') return { actor: actor ?? 'system', ip: null, userAgent: null };
+  if (actor === null) return { actor: 'system', ip: null, userAgent: null };
   return { actor: actor.id, ip: actor.ip, userAgent: actor.userAgent };
 }

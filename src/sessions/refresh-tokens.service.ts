@@ -163,42 +163,18 @@ export class RefreshTokensService {
     });
   }
 
-  /**
-   * RFC 9700 §4.14.2: a used token presented again means it leaked. Revoke the whole family
-   * and every unexpired access token issued from it (by jti), in one transaction.
-   */
-  async revokeFamily(familyId: string, tenantId: string, reason: string, manager?: EntityManager): Promise<void> {
-    const run = async (m: EntityManager) => {
-      const now = this.clock.now();
-      await m.query(
-        `UPDATE refresh_token_families SET revoked_at = $2, revoke_reason = $3 WHERE id = $1 AND revoked_at IS NULL`,
-        [familyId, now, reason],
-      );
-      await m.query(`UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL`, [familyId, now]);
-      await m.query(
-        `INSERT INTO revoked_access_tokens (jti, tenant_id, expires_at, revoked_at, reason)
-         SELECT access_token_jti, $2, access_token_expires_at, $3, $4 FROM refresh_tokens
-         WHERE family_id = $1 AND access_token_jti IS NOT NULL AND access_token_expires_at > $3
-         ON CONFLICT (jti) DO NOTHING`,
-        [familyId, tenantId, now, reason],
-      );
-    };
-    if (manager) await run(manager);
-    else await this.dataSource.transaction(run);
-  }
-
   /** Revokes every family of a user except `keepFamilyId` (password change, logout-all). */
   async revokeUserFamilies(tenantId: string, userId: string, reason: string, keepFamilyId: string | null): Promise<number> {
     return this.dataSource.transaction((m) => this.revokeFamilies({ tenantId, userId, keepFamilyId }, reason, m));
   }
 
   /**
-   * Revokes, in the caller's transaction, every live family of a tenant, or of one user or one
-   * client in it, with their refresh tokens and the unexpired access tokens issued from them
-   * (by jti). Returns how many families it revoked.
+   * Revokes, in the caller's transaction, every live family of a tenant, or of one user, one
+   * client or one family in it, with their refresh tokens and the unexpired access tokens issued
+   * from them (by jti). Returns how many families it revoked.
    */
   async revokeFamilies(
-    scope: { tenantId: string; userId?: string; clientPk?: string; keepFamilyId?: string | null },
+    scope: { tenantId: string; userId?: string; clientPk?: string; familyId?: string; keepFamilyId?: string | null },
     reason: string,
     m: EntityManager,
   ): Promise<number> {
@@ -207,7 +183,7 @@ export class RefreshTokensService {
       `WITH families AS (
          UPDATE refresh_token_families SET revoked_at = $5, revoke_reason = $6
          WHERE tenant_id = $1 AND ($2::uuid IS NULL OR user_id = $2) AND ($3::uuid IS NULL OR client_id = $3)
-           AND revoked_at IS NULL AND id IS DISTINCT FROM $4::uuid
+           AND ($7::uuid IS NULL OR id = $7) AND revoked_at IS NULL AND id IS DISTINCT FROM $4::uuid
          RETURNING id),
        tokens AS (
          UPDATE refresh_tokens t SET revoked_at = $5 FROM families f
@@ -219,7 +195,7 @@ export class RefreshTokensService {
          WHERE access_token_jti IS NOT NULL AND access_token_expires_at > $5
          ON CONFLICT (jti) DO NOTHING)
        SELECT id FROM families`,
-      [scope.tenantId, scope.userId ?? null, scope.clientPk ?? null, scope.keepFamilyId ?? null, now, reason],
+      [scope.tenantId, scope.userId ?? null, scope.clientPk ?? null, scope.keepFamilyId ?? null, now, reason, scope.familyId ?? null],
     );
     return rows.length;
   }
@@ -241,9 +217,13 @@ export class RefreshTokensService {
     return { items: items.map(({ pageAt: _, ...session }) => session), nextCursor };
   }
 
+  /**
+   * RFC 9700 §4.14.2: a used token presented again means it leaked. The whole family goes, with
+   * every unexpired access token issued from it (by jti), and the event is recorded.
+   */
   async recordReuse(row: RotationRow, context: { ip?: string | null; userAgent?: string | null }): Promise<void> {
     await this.dataSource.transaction(async (m) => {
-      await this.revokeFamily(row.family_id, row.tenant_id, 'refresh_token_reuse', m);
+      await this.revokeFamilies({ tenantId: row.tenant_id, familyId: row.family_id }, 'refresh_token_reuse', m);
       await this.audit.record(
         {
           action: 'refresh_token.reuse_detected',

@@ -43,10 +43,6 @@ export class TenantsService {
     return (manager ? manager.getRepository(Tenant) : this.tenants).findOneBy({ slug });
   }
 
-  findById(id: string): Promise<Tenant | null> {
-    return this.directory.findById(id);
-  }
-
   async insert(input: NewTenant, manager?: EntityManager): Promise<Tenant> {
     const repo = manager ? manager.getRepository(Tenant) : this.tenants;
     return repo.save(repo.create({ ...input, scopes: [...input.scopes], status: 'active' }));
@@ -81,7 +77,7 @@ export class TenantsService {
   }
 
   async get(tenantId: string): Promise<TenantResponse> {
-    return toTenantResponse(await this.require(tenantId));
+    return toTenantResponse(await this.directory.require(tenantId));
   }
 
   /**
@@ -136,10 +132,6 @@ export class TenantsService {
       await m.getRepository(Tenant).delete({ id: tenantId });
       await this.audit.recordAdmin(actor, { action: 'tenant.deleted', tenantId, target: tenantId, details: { slug: tenant.slug, revokedSessions: sessions } }, m);
     });
-  }
-
-  private async require(tenantId: string): Promise<Tenant> {
-    return this.directory.require(tenantId);
   }
 }
 

@@ -2,7 +2,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../../audit/audit.service';
 import { OAuthError } from '../../common/oauth-error';
-import { TenantsService } from '../../tenants/tenants.service';
+import { TenantDirectory } from '../../tenants/tenant-directory';
 import { AccessTokenService } from '../access-token.service';
 import { grantScope, parseScope, tenantScopes } from '../scopes';
 import type { GrantHandler, GrantRequest, TokenResponse } from './grant';
@@ -13,7 +13,7 @@ export class ClientCredentialsGrant implements GrantHandler {
   readonly required = [];
 
   constructor(
-    private readonly tenants: TenantsService,
+    private readonly tenants: TenantDirectory,
     private readonly accessTokens: AccessTokenService,
     private readonly audit: AuditService,
   ) {}

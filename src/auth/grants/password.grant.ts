@@ -5,7 +5,7 @@ import { OAuthError } from '../../common/oauth-error';
 import type { AppConfig } from '../../config/config';
 import { APP_CONFIG } from '../../config/config.module';
 import { RefreshTokensService } from '../../sessions/refresh-tokens.service';
-import { TenantsService } from '../../tenants/tenants.service';
+import { TenantDirectory } from '../../tenants/tenant-directory';
 import { UsersService } from '../../users/users.service';
 import { AccessTokenService } from '../access-token.service';
 import { grantScope, parseScope, tenantScopes } from '../scopes';
@@ -18,7 +18,7 @@ export class PasswordGrant implements GrantHandler {
   readonly required = ['username', 'password'];
 
   constructor(
-    private readonly tenants: TenantsService,
+    private readonly tenants: TenantDirectory,
     private readonly users: UsersService,
     private readonly accessTokens: AccessTokenService,
     private readonly refreshTokens: RefreshTokensService,
