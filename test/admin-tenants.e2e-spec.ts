@@ -69,6 +69,11 @@ describe('admin API: tenants', () => {
       .expect(200);
     expect(res.body).toMatchObject({ name: 'Renamed', settings: { refreshReuseGrace: 10, quota: { perSubjectPerMinute: 60 } } });
     expect(res.body.settings.accessTokenTtl).toBeUndefined();
+    const events = await sut.dataSource.query(`SELECT action, details FROM audit_events WHERE target = $1 ORDER BY at, action`, [t.id]);
+    expect(events).toEqual([
+      { action: 'tenant.created', details: { slug: t.slug } },
+      { action: 'tenant.updated', details: { changed: ['name', 'settings.accessTokenTtl', 'settings.quota'] } },
+    ]);
   });
 
   it('never suspends or deletes the system tenant', async () => {

@@ -76,6 +76,8 @@ describe('admin API: users and their sessions', () => {
     const session = (await passwordLogin(t, u.username, u.password).expect(200)).body;
     const off = await sut.http().patch(`${users(t)}/${u.id}`).set(bearer(platform)).send({ disabled: true }).expect(200);
     expect(off.body.disabled).toBe(true);
+    const [event] = await sut.dataSource.query(`SELECT details FROM audit_events WHERE action = 'user.updated' AND target = $1`, [u.id]);
+    expect(event).toEqual({ details: { changed: ['disabled'], revokedSessions: 1 } });
     await passwordLogin(t, u.username, u.password).expect(400);
     await refresh(t, session.refresh_token).expect(400);
     await sut.http().get('/me').set(bearer(session.access_token)).expect(401);
@@ -124,6 +126,8 @@ describe('admin API: users and their sessions', () => {
     expect(page2.body.nextCursor).toBeNull();
     const revoked = await sut.http().delete(`${users(t)}/${u.id}/sessions`).set(bearer(platform)).expect(200);
     expect(revoked.body).toEqual({ revokedSessions: 2 });
+    const [event] = await sut.dataSource.query(`SELECT details FROM audit_events WHERE action = 'user.sessions_revoked' AND target = $1`, [u.id]);
+    expect(event).toEqual({ details: { revokedSessions: 2 } });
     for (const s of [first, second]) {
       await refresh(t, s.refresh_token).expect(400);
       await sut.http().get('/me').set(bearer(s.access_token)).expect(401);
@@ -143,6 +147,11 @@ describe('admin API: users and their sessions', () => {
     await passwordLogin(t, u.username, u.password).expect(400);
     await refresh(t, session.refresh_token).expect(400);
     await sut.http().get('/me').set(bearer(session.access_token)).expect(401);
+    const events = await sut.dataSource.query(`SELECT action, details FROM audit_events WHERE target = $1 AND action LIKE 'user.%' ORDER BY at, action`, [u.id]);
+    expect(events).toEqual([
+      { action: 'user.created', details: { scopes: ['models:list'] } },
+      { action: 'user.deleted', details: { revokedSessions: 1 } },
+    ]);
   });
 
   it('a deleted user’s access token stops working even when no session recorded it', async () => {
