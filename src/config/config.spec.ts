@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { ConfigError, loadConfig } from './config';
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -27,10 +28,18 @@ describe(loadConfig.name, () => {
       throttlePerSubject: { limit: 30, windowSeconds: 60 },
       lockoutAfter: { limit: 10, windowSeconds: 900 },
       adminListen: null,
-      argon2: { memoryKib: 19456, iterations: 2, parallelism: 1 },
+      argon2: { memoryKib: 19456, iterations: 2, parallelism: 1, threads: availableParallelism(), niceness: 10 },
     });
     expect(sut.dataDir).toMatch(/\/data$/);
     expect(Object.isFrozen(sut)).toBe(true);
+  });
+
+  it('takes the argon2 thread count and niceness, within bounds', () => {
+    expect(loadConfig({ ARGON2_THREADS: '3', ARGON2_NICE: '0' }).argon2).toMatchObject({ threads: 3, niceness: 0 });
+    expect(problemsOf({ ARGON2_THREADS: '0', ARGON2_NICE: '20' })).toEqual([
+      expect.stringMatching(/^ARGON2_THREADS: /),
+      expect.stringMatching(/^ARGON2_NICE: /),
+    ]);
   });
 
   it('derives the issuer from PORT and strips a trailing slash from ISSUER', () => {

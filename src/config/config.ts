@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
@@ -35,7 +36,15 @@ export interface AppConfig {
   readonly throttlePerSubject: Rate;
   readonly lockoutAfter: Rate;
   readonly adminListen: { readonly host: string; readonly port: number } | null;
-  readonly argon2: { readonly memoryKib: number; readonly iterations: number; readonly parallelism: number };
+  readonly argon2: {
+    readonly memoryKib: number;
+    readonly iterations: number;
+    readonly parallelism: number;
+    /** Worker threads hashing at once (default: one per core). */
+    readonly threads: number;
+    /** Niceness of those threads on Linux, 0 (the process's own) to 19. */
+    readonly niceness: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -132,6 +141,8 @@ const schema = z.object({
   ARGON2_MEMORY_KIB: int(8192, 4 * 1024 * 1024).default('19456'),
   ARGON2_ITERATIONS: int(1, 20).default('2'),
   ARGON2_PARALLELISM: int(1, 16).default('1'),
+  ARGON2_THREADS: int(1, 256).optional(),
+  ARGON2_NICE: int(0, 19).default('10'),
 });
 
 function originList(raw: string, problems: string[]): string[] {
@@ -194,7 +205,13 @@ export function loadConfig(env: Env): AppConfig {
     throttlePerSubject: e.THROTTLE_PER_SUBJECT,
     lockoutAfter: e.LOCKOUT_AFTER,
     adminListen: adminHost ? { host: adminHost, port: Number(adminPort) } : null,
-    argon2: { memoryKib: e.ARGON2_MEMORY_KIB, iterations: e.ARGON2_ITERATIONS, parallelism: e.ARGON2_PARALLELISM },
+    argon2: {
+      memoryKib: e.ARGON2_MEMORY_KIB,
+      iterations: e.ARGON2_ITERATIONS,
+      parallelism: e.ARGON2_PARALLELISM,
+      threads: e.ARGON2_THREADS ?? availableParallelism(),
+      niceness: e.ARGON2_NICE,
+    },
   });
 }
 

@@ -5,6 +5,7 @@ import { Clock } from '../common/clock';
 import { HotQueries, type HotStatement } from '../database/hot-queries';
 import { LockoutService } from './lockout.service';
 import { PasswordHasher } from './password-hasher';
+import type { Tenant } from '../tenants/tenant.entity';
 import { User } from './user.entity';
 import { usernameKey } from './username';
 
@@ -17,9 +18,23 @@ export interface LoginUser {
   scopes: string[];
 }
 
+/** What a login needs of the client's tenant, read in the same query. */
+export type LoginTenant = Pick<Tenant, 'id' | 'slug' | 'status' | 'scopes' | 'settings'>;
+
+export interface LoginResult {
+  /** Null when the tenant no longer exists. */
+  tenant: LoginTenant | null;
+  /** Null for an unknown user, a wrong password, a locked or a disabled account. */
+  user: LoginUser | null;
+}
+
 interface LoginRow {
-  id: string;
   tenant_id: string;
+  tenant_slug: string;
+  tenant_status: Tenant['status'];
+  tenant_scopes: string[];
+  tenant_settings: Tenant['settings'];
+  id: string | null;
   username: string;
   password_hash: string;
   scopes: string[];
@@ -28,13 +43,18 @@ interface LoginRow {
   has_lockout: boolean;
 }
 
-// Every password login: the user and its lockout state in one query.
+// Every password login: the tenant, the user and its lockout state in one round trip. The
+// tenant row comes back whether or not the username exists.
 const LOGIN: HotStatement = {
   name: 'user_login',
-  text: `SELECT u.id, u.tenant_id, u.username, u.password_hash, u.scopes, u.disabled_at IS NOT NULL AS disabled,
+  text: `SELECT t.id AS tenant_id, t.slug AS tenant_slug, t.status AS tenant_status, t.scopes AS tenant_scopes,
+                t.settings AS tenant_settings,
+                u.id, u.username, u.password_hash, u.scopes, u.disabled_at IS NOT NULL AS disabled,
                 COALESCE(l.locked_until > $3, false) AS locked, l.user_id IS NOT NULL AS has_lockout
-         FROM users u LEFT JOIN user_lockouts l ON l.user_id = u.id
-         WHERE u.tenant_id = $1 AND u.username_key = $2`,
+         FROM tenants t
+         LEFT JOIN users u ON u.tenant_id = t.id AND u.username_key = $2
+         LEFT JOIN user_lockouts l ON l.user_id = u.id
+         WHERE t.id = $1`,
 };
 
 export interface NewUser {
@@ -75,25 +95,28 @@ export class UsersService {
   }
 
   /**
-   * The user these credentials log in, or null. Unknown user, wrong password, locked and
-   * disabled all cost one argon2id verification and give the same null.
+   * The tenant of the login and the user these credentials log in. Unknown user, wrong
+   * password, locked and disabled all cost one argon2id verification and give the same null
+   * user; so does an unknown tenant.
    */
-  async verifyLogin(tenantId: string, username: string, password: string): Promise<LoginUser | null> {
+  async verifyLogin(tenantId: string, username: string, password: string): Promise<LoginResult> {
     const key = `${tenantId}/${usernameKey(username)}`;
     // This account's last failure is counted before its next attempt is judged.
     await this.pendingFailures.get(key);
-    const rows = await this.hot.rows<LoginRow>(LOGIN, [tenantId, usernameKey(username), this.clock.now()]);
-    const row = rows[0];
-    if (!row) return this.hasher.verifyDummy(password).then(() => null);
+    const [row] = await this.hot.rows<LoginRow>(LOGIN, [tenantId, usernameKey(username), this.clock.now()]);
+    const tenant: LoginTenant | null = row
+      ? { id: row.tenant_id, slug: row.tenant_slug, status: row.tenant_status, scopes: row.tenant_scopes, settings: row.tenant_settings }
+      : null;
+    if (!row?.id) return this.hasher.verifyDummy(password).then(() => ({ tenant, user: null }));
     const user = { id: row.id, tenantId: row.tenant_id, username: row.username, passwordHash: row.password_hash, scopes: row.scopes };
     if (!(await this.hasher.verify(row.password_hash, password))) {
       if (!row.locked) this.countFailure(key, tenantId, row.id);
-      return null;
+      return { tenant, user: null };
     }
-    if (row.locked || row.disabled) return null;
+    if (row.locked || row.disabled) return { tenant, user: null };
     if (row.has_lockout) await this.lockout.clear(row.id);
     if (this.hasher.needsRehash(row.password_hash)) await this.rehash(user, password);
-    return user;
+    return { tenant, user };
   }
 
   async verifyPassword(user: User, password: string): Promise<boolean> {

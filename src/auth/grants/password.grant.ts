@@ -5,7 +5,6 @@ import { OAuthError } from '../../common/oauth-error';
 import type { AppConfig } from '../../config/config';
 import { APP_CONFIG } from '../../config/config.module';
 import { RefreshTokensService } from '../../sessions/refresh-tokens.service';
-import { TenantDirectory } from '../../tenants/tenant-directory';
 import { UsersService } from '../../users/users.service';
 import { AccessTokenService } from '../access-token.service';
 import { grantScope, parseScope, tenantScopes } from '../scopes';
@@ -18,7 +17,6 @@ export class PasswordGrant implements GrantHandler {
   readonly required = ['username', 'password'];
 
   constructor(
-    private readonly tenants: TenantDirectory,
     private readonly users: UsersService,
     private readonly accessTokens: AccessTokenService,
     private readonly refreshTokens: RefreshTokensService,
@@ -28,12 +26,9 @@ export class PasswordGrant implements GrantHandler {
 
   async handle({ client, params, ip, userAgent }: GrantRequest): Promise<TokenResponse> {
     const requested = parseScope(params.scope);
-    // Side by side: the tenant's state and the password check (which always costs one argon2id
-    // verification, so a suspended tenant takes as long as a wrong password).
-    const [tenant, user] = await Promise.all([
-      this.tenants.findById(client.tenantId),
-      this.users.verifyLogin(client.tenantId, params.username, params.password),
-    ]);
+    // The tenant's state comes with the password check, which always costs one argon2id
+    // verification, so a suspended tenant takes as long as a wrong password.
+    const { tenant, user } = await this.users.verifyLogin(client.tenantId, params.username, params.password);
     const context = { tenantId: client.tenantId, ip, userAgent };
     if (!tenant || tenant.status !== 'active' || !user) {
       await this.audit.record({
