@@ -5,7 +5,7 @@
 //   node bench/cpu.js ceilings              # one raw argon2id verify, one raw RS256 sign
 // Add --prof to start the service under `node --cpu-prof` (profile in bench/results/prof/).
 // Reads utime+stime from /proc before and after a fixed number of requests: the service's main
-// thread and its other threads (libuv's pool, where argon2 runs, and V8's helpers), the
+// thread and its other threads (the argon2 worker threads, libuv's pool and V8's helpers), the
 // Postgres backends of the benchmark's database, Postgres' own background processes, and
 // autocannon (this process). Build first (npm run build).
 const { readFileSync, readdirSync, mkdirSync } = require('node:fs');
@@ -60,8 +60,8 @@ function postgresSnapshot(dbName) {
 
 /**
  * Node starts its own threads first (one for signals and the inspector, then V8's platform
- * workers: GC and compilation, 4 by default); libuv's pool, where argon2 and async file writes
- * run, starts at first use. So by creation (thread id) order: main, 5 of Node's, then the pool.
+ * workers: GC and compilation, 4 by default); the argon2 worker threads and libuv's pool (async
+ * file writes) start at first use. So by creation (thread id) order: main, 5 of Node's, then those.
  */
 function serviceSnapshot(pid) {
   const tids = readdirSync(`/proc/${pid}/task`).map(Number).sort((a, b) => a - b);
@@ -91,7 +91,7 @@ function breakdown(before, after, n) {
     'service main thread': per((after.svc.main - before.svc.main) * TICK_MS),
     '  of which in the kernel': per((after.svc.mainSystem - before.svc.mainSystem) * TICK_MS),
     'service V8 helpers (GC, JIT)': per((after.svc.v8 - before.svc.v8) * TICK_MS),
-    'service libuv pool (argon2)': per((after.svc.pool - before.svc.pool) * TICK_MS),
+    'service argon2 threads and libuv pool': per((after.svc.pool - before.svc.pool) * TICK_MS),
     'pg backends': per(pg['pg backends']),
     'pg background': per(pg['pg background']),
     'autocannon (this process)': per(after.self - before.self),
