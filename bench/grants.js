@@ -98,29 +98,34 @@ async function login(base) {
   return (await res.json()).refresh_token;
 }
 
+/**
+ * autocannon options that refresh with never-used tokens: `connections` logins first, then each
+ * response's new token goes back to the pool. A presented token is spent, and presenting it
+ * again revokes its family. A one-request list cannot chain through autocannon's context, which
+ * it resets whenever it wraps around the list. The pool starts anew every round, because a
+ * round's last in-flight requests may be cut off after the server rotated.
+ */
+async function refreshLoad(base, connections) {
+  const unused = await Promise.all(Array.from({ length: connections }, () => login(base)));
+  return {
+    url: `${base}/token`,
+    method: 'POST',
+    headers: FORM,
+    requests: [
+      {
+        // An empty pool (after a failed request) sends "undefined": it fails loudly, as it should.
+        setupRequest: (req) => ({ ...req, body: `grant_type=refresh_token&client_id=admin-cli&refresh_token=${unused.pop()}` }),
+        onResponse: (status, body) => status === 200 && unused.push(JSON.parse(body).refresh_token),
+      },
+    ],
+  };
+}
+
 async function refresh({ rounds = 5, duration = 4, connections = 50 } = {}) {
   return withService(3912, async (service) => {
     const name = 'POST /token grant_type=refresh_token';
     const measure = async (opts) => {
-      // A presented token is spent, and presenting it again revokes its family: every request
-      // takes a never-used token, and each response's new token goes back to the pool. A
-      // one-request list cannot chain through autocannon's context, which it resets whenever
-      // it wraps around the list. The pool starts with one login per connection, every round,
-      // because a round's last in-flight requests may be cut off after the server rotated.
-      const unused = await Promise.all(Array.from({ length: opts.connections }, () => login(service.base)));
-      return load(name, {
-        ...opts,
-        url: `${service.base}/token`,
-        method: 'POST',
-        headers: FORM,
-        requests: [
-          {
-            // An empty pool (after a failed request) sends "undefined": it fails loudly, as it should.
-            setupRequest: (req) => ({ ...req, body: `grant_type=refresh_token&client_id=admin-cli&refresh_token=${unused.pop()}` }),
-            onResponse: (status, body) => status === 200 && unused.push(JSON.parse(body).refresh_token),
-          },
-        ],
-      });
+      return load(name, { ...opts, ...(await refreshLoad(service.base, opts.connections)) });
     };
     const rows = await compare([rs256Ceiling(), { name, measure }], { rounds, duration, connections });
     return report('refresh', rows, {
@@ -192,34 +197,22 @@ async function clientCredentials({ rounds = 5, duration = 4, connections = 50 } 
  */
 async function loginFlood({ rounds = 3, duration = 4, connections = 4, flood = 16 } = {}) {
   return withService(3915, async (service) => {
-    const refreshes = (name) => ({
+    const target = (name) => ({
       name,
       measure: async (opts) => {
-        const unused = await Promise.all(Array.from({ length: connections }, () => login(service.base)));
+        const refreshes = await refreshLoad(service.base, connections);
         const flooding =
           name === 'refresh during a login flood'
             ? autocannon({ url: `${service.base}/token`, method: 'POST', headers: FORM, body: PASSWORD_BODY, connections: flood, duration: opts.duration + 1 })
             : null;
         try {
-          return await load(name, {
-            ...opts,
-            connections,
-            url: `${service.base}/token`,
-            method: 'POST',
-            headers: FORM,
-            requests: [
-              {
-                setupRequest: (req) => ({ ...req, body: `grant_type=refresh_token&client_id=admin-cli&refresh_token=${unused.pop()}` }),
-                onResponse: (status, body) => status === 200 && unused.push(JSON.parse(body).refresh_token),
-              },
-            ],
-          });
+          return await load(name, { ...opts, connections, ...refreshes });
         } finally {
           await flooding;
         }
       },
     });
-    const rows = await compare([refreshes('refresh alone'), refreshes('refresh during a login flood')], { rounds, duration, connections });
+    const rows = await compare([target('refresh alone'), target('refresh during a login flood')], { rounds, duration, connections });
     return report('login-flood', rows, {
       'ARGON2_NICE': process.env.ARGON2_NICE ?? '10 (default)',
       'login connections in the flood': flood,

@@ -9,44 +9,30 @@ const http = require('node:http');
 const { createHash, generateKeyPairSync, randomBytes, randomUUID, sign } = require('node:crypto');
 const { availableParallelism } = require('node:os');
 const { Pool } = require('pg');
+require('reflect-metadata');
 const { Argon2Pool } = require('../../dist/src/users/argon2-pool');
+// The service's own statements and username key, so the floor does exactly the grant's database work.
+const { LOGIN } = require('../../dist/src/users/users.service');
+const { usernameKey } = require('../../dist/src/users/username');
+const { ISSUE } = require('../../dist/src/sessions/refresh-tokens.service');
 
 const [databaseUrl, port] = process.argv.slice(2);
 const db = new Pool({ connectionString: databaseUrl, max: 10 });
 const argon2 = new Argon2Pool(Number(process.env.ARGON2_THREADS) || availableParallelism(), Number(process.env.ARGON2_NICE ?? 10));
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const LOGIN = {
-  name: 'login',
-  text: `SELECT t.id AS tenant_id, t.slug, t.status, u.id, u.password_hash, u.scopes, u.disabled_at IS NOT NULL AS disabled,
-                COALESCE(l.locked_until > $3, false) AS locked
-         FROM tenants t LEFT JOIN users u ON u.tenant_id = t.id AND u.username_key = $2
-         LEFT JOIN user_lockouts l ON l.user_id = u.id WHERE t.id = $1`,
-};
-const ISSUE = {
-  name: 'issue',
-  text: `WITH family AS (
-           INSERT INTO refresh_token_families (id, tenant_id, user_id, client_id, scope, created_at, last_used_at, expires_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING id
-         ), token AS (
-           INSERT INTO refresh_tokens (family_id, token_hash, access_token_jti, access_token_expires_at, created_at, expires_at)
-           SELECT id, $8, $9, $10, $6, $11 FROM family
-         )
-         INSERT INTO audit_events (at, tenant_id, actor, action, target, ip, user_agent, outcome, details)
-         VALUES ($6, $2, $3, 'login.succeeded', $3, $12, $13, 'success', $14)`,
-};
 const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 async function login(client, form, req) {
   const now = new Date();
-  const { rows } = await db.query({ ...LOGIN, values: [client.tenant_id, form.get('username'), now] });
+  const { rows } = await db.query({ ...LOGIN, values: [client.tenant_id, usernameKey(form.get('username')), now] });
   const user = rows[0];
-  if (!user?.id || !(await argon2.verify(user.password_hash, form.get('password'))) || user.locked || user.disabled || user.status !== 'active') {
+  if (!user?.id || !(await argon2.verify(user.password_hash, form.get('password'))) || user.locked || user.disabled || user.tenant_status !== 'active') {
     return [400, { error: 'invalid_grant' }];
   }
   const iat = Math.floor(now.getTime() / 1000);
   const jti = randomUUID();
   const scope = user.scopes.join(' ');
-  const claims = { iss: 'http://localhost', sub: user.id, aud: 'http://localhost', exp: iat + 900, iat, nbf: iat, jti, client_id: 'admin-cli', scope, tenant_id: user.tenant_id, tenant: user.slug };
+  const claims = { iss: 'http://localhost', sub: user.id, aud: 'http://localhost', exp: iat + 900, iat, nbf: iat, jti, client_id: 'admin-cli', scope, tenant_id: user.tenant_id, tenant: user.tenant_slug };
   const input = `${b64({ alg: 'RS256', typ: 'at+jwt', kid: 'k'.repeat(43) })}.${b64(claims)}`;
   const accessToken = `${input}.${sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`;
   const refreshToken = randomBytes(32).toString('base64url');
@@ -55,7 +41,9 @@ async function login(client, form, req) {
     values: [
       randomUUID(), user.tenant_id, user.id, client.id, scope, now, new Date(now.getTime() + 30 * 86400e3),
       createHash('sha256').update(refreshToken).digest(), jti, new Date((iat + 900) * 1000), new Date(now.getTime() + 7 * 86400e3),
-      req.socket.remoteAddress, req.headers['user-agent'] ?? null, { client_id: 'admin-cli', jti, scope },
+      // The audit event: at, tenant_id, actor, action, target, ip, user_agent, outcome, details.
+      now, user.tenant_id, user.id, 'login.succeeded', user.id, req.socket.remoteAddress, req.headers['user-agent'] ?? null, 'success',
+      { client_id: 'admin-cli', jti, scope },
     ],
   });
   return [200, { access_token: accessToken, token_type: 'Bearer', expires_in: 900, refresh_token: refreshToken, scope }];

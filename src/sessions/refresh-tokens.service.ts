@@ -38,7 +38,7 @@ export interface IssuedRefreshToken {
 }
 
 // A login's writes in one round trip: the family, its first token and the login's audit event.
-const ISSUE: HotStatement = {
+export const ISSUE: HotStatement = {
   name: 'refresh_issue',
   text: `WITH family AS (
            INSERT INTO refresh_token_families (id, tenant_id, user_id, client_id, scope, created_at, last_used_at, expires_at)

@@ -45,7 +45,7 @@ interface LoginRow {
 
 // Every password login: the tenant, the user and its lockout state in one round trip. The
 // tenant row comes back whether or not the username exists.
-const LOGIN: HotStatement = {
+export const LOGIN: HotStatement = {
   name: 'user_login',
   text: `SELECT t.id AS tenant_id, t.slug AS tenant_slug, t.status AS tenant_status, t.scopes AS tenant_scopes,
                 t.settings AS tenant_settings,
