@@ -1,9 +1,7 @@
 import type { Options } from '@node-rs/argon2';
 import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Argon2Job, Argon2Result } from './argon2.worker';
-
-type JobInput = Argon2Job extends infer J ? (J extends Argon2Job ? Omit<J, 'id'> : never) : never;
+import type { Argon2Job, Argon2Request, Argon2Result } from './argon2.worker';
 
 /** The pool could not run a job (closed, or its thread died): not an answer about the password. */
 export class Argon2PoolError extends Error {}
@@ -31,11 +29,13 @@ function workerScript(): { file: string; execArgv: string[] } {
  * password at a time while the rest wait in arrival order.
  *
  * Why not the library's async API on libuv's pool: memory-hard hashes running at once beyond
- * the core count only fight over cache and memory bandwidth (measured here: about 15% more
- * CPU per verification with 4 in flight on 2 cores than with 2), a login flood would take
- * all of libuv's threads from file and DNS work, and those threads' priority cannot be set.
- * These threads run at a lower priority (ARGON2_NICE), so request handling, token refreshes
- * and the database keep their latency while logins saturate the CPU.
+ * the core count buy no throughput, only more memory in use and more cache fights (raw
+ * verifications per second were the same or lower with 4 in flight than with 2 on a 2-core
+ * machine); a login flood would take all of libuv's threads from file and DNS work; and those
+ * threads' priority cannot be set. These run at a lower priority (ARGON2_NICE), so request
+ * handling, token refreshes and the database go first while logins saturate the CPU
+ * (bench/grants.js login-flood: refreshes beside a login flood, 562/s at p99 20 ms at the
+ * same priority, 890/s at p99 13 ms at niceness 10).
  */
 export class Argon2Pool {
   private readonly slots: Slot[] = [];
@@ -70,10 +70,10 @@ export class Argon2Pool {
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
-  private run(input: JobInput): Promise<string | boolean> {
+  private run(request: Argon2Request): Promise<string | boolean> {
     if (this.closed) return Promise.reject(new Argon2PoolError('argon2 pool closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ job: { ...input, id: this.nextId++ } as Argon2Job, resolve, reject });
+      this.queue.push({ job: { ...request, id: this.nextId++ }, resolve, reject });
       this.dispatch();
     });
   }

@@ -3,9 +3,9 @@ import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 
-export type Argon2Job =
-  | { id: number; op: 'hash'; password: string; options: Options }
-  | { id: number; op: 'verify'; hash: string; password: string };
+export type Argon2Request = { op: 'hash'; password: string; options: Options } | { op: 'verify'; hash: string; password: string };
+
+export type Argon2Job = Argon2Request & { id: number };
 
 export type Argon2Result = { id: number; value: string | boolean } | { id: number; error: string };
 

@@ -27,6 +27,11 @@ export class PasswordHasher implements OnApplicationShutdown {
     return this.pool.close();
   }
 
+  /** Passwords waiting for a hashing thread: a login flood shows here first. */
+  get waiting(): number {
+    return this.pool.waiting;
+  }
+
   hash(password: string): Promise<string> {
     return this.pool.hash(password, this.options);
   }
