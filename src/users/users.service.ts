@@ -3,9 +3,9 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { EntityManager, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
 import { HotQueries, type HotStatement } from '../database/hot-queries';
+import type { Tenant } from '../tenants/tenant.entity';
 import { LockoutService } from './lockout.service';
 import { PasswordHasher } from './password-hasher';
-import type { Tenant } from '../tenants/tenant.entity';
 import { User } from './user.entity';
 import { usernameKey } from './username';
 
