@@ -157,10 +157,11 @@ export class KeysService implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async rotateIfDue(m: EntityManager): Promise<void> {
-    const [current, next] = await Promise.all([
-      m.findOneBy(SigningKey, { state: 'current' }),
-      m.findOneBy(SigningKey, { state: 'next' }),
-    ]);
+    // One query: a transaction's statements share one connection, which runs them one at a time
+    // (pg deprecates queueing a second query on a busy client).
+    const live = await m.findBy(SigningKey, { state: In(['current', 'next']) });
+    const current = live.find((k) => k.state === 'current');
+    const next = live.find((k) => k.state === 'next');
     if (!current || !next) return this.ensureKeys(m);
     const now = this.clock.now().getTime();
     const due = (current.activatedAt ?? current.createdAt).getTime() + this.config.keyRotationInterval * 1000 <= now;
