@@ -46,8 +46,11 @@ const rs256Ceiling = () => ceiling('raw RS256 sign, 1 core (signs/s)', 'ceilings
 const ratio = (a, b) => +(a.requestsPerSec / b.requestsPerSec).toFixed(2);
 
 /** bench/ceilings/bare-login.js on the service's migrated database, listening on `port`. */
-async function bareLogin(databaseUrl, port) {
-  const child = fork(join(__dirname, 'ceilings/bare-login.js'), [databaseUrl, String(port)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+async function bareLogin(databaseUrl, port, skip = '') {
+  const child = fork(join(__dirname, 'ceilings/bare-login.js'), [databaseUrl, String(port)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, BARE_LOGIN_SKIP: skip },
+  });
   await new Promise((resolve, reject) => {
     child.once('message', resolve);
     child.once('exit', (code) => reject(new Error(`bare-login exited with ${code}`)));
@@ -89,6 +92,43 @@ async function password({ rounds = 5, duration = 4 } = {}) {
       'seconds per round': duration,
       rounds,
     });
+  });
+}
+
+/**
+ * Where the framework-free floor's time goes: bare-login.js with steps left out, one by one,
+ * against raw argon2id. No target; it shows what the required work of a login costs here.
+ */
+async function passwordFloor({ rounds = 5, duration = 4 } = {}) {
+  return withService(3916, async (service, db) => {
+    const variants = ['', 'insert', 'query,insert', 'query,insert,sign'];
+    const floors = [];
+    try {
+      for (const [i, skip] of variants.entries()) floors.push({ skip, ...(await bareLogin(db.url, 3917 + i, skip)) });
+      const rows = await compare(
+        [
+          ceiling(`raw argon2id verify, ${LOGINS_IN_FLIGHT} in flight (verifies/s)`, 'ceilings/argon2.js', [String(LOGINS_IN_FLIGHT)], (m) => m.verifiesPerSec),
+          ...floors.map(({ skip, url }) => ({
+            name: skip ? `bare login without ${skip.replace(/,/g, ', ')}` : 'bare login (every step)',
+            url,
+            method: 'POST',
+            headers: FORM,
+            body: PASSWORD_BODY,
+          })),
+        ],
+        { rounds, duration, connections: LOGINS_IN_FLIGHT, warmup: 10 },
+      );
+      return report('password-floor', rows, {
+        ...Object.fromEntries(rows.slice(1).map((row) => [`${row.name} / argon2id verify`, ratio(row, rows[0])])),
+        target: 'none: what each step of a login costs beside argon2id',
+        database: 'PostgreSQL server',
+        connections: LOGINS_IN_FLIGHT,
+        'seconds per round': duration,
+        rounds,
+      });
+    } finally {
+      for (const floor of floors) floor.stop();
+    }
   });
 }
 
@@ -225,4 +265,4 @@ async function loginFlood({ rounds = 3, duration = 4, connections = 4, flood = 1
   });
 }
 
-module.exports = { password, refresh, 'client-credentials': clientCredentials, 'login-flood': loginFlood };
+module.exports = { password, 'password-floor': passwordFloor, refresh, 'client-credentials': clientCredentials, 'login-flood': loginFlood };
