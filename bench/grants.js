@@ -42,6 +42,9 @@ function ceiling(name, script, args, pick) {
   return { name, measure: async ({ duration }) => ({ name, requestsPerSec: pick((await runChild(script, [String(duration), ...args])).msg) }) };
 }
 
+const argon2Ceiling = (inFlight) =>
+  ceiling(`raw argon2id verify, ${inFlight} in flight (verifies/s)`, 'ceilings/argon2.js', [String(inFlight)], (m) => m.verifiesPerSec);
+const passwordLogin = (name, url) => ({ name, url, method: 'POST', headers: FORM, body: PASSWORD_BODY });
 const rs256Ceiling = () => ceiling('raw RS256 sign, 1 core (signs/s)', 'ceilings/sign.js', ['RS256'], (m) => m.signsPerSec.RS256);
 const ratio = (a, b) => +(a.requestsPerSec / b.requestsPerSec).toFixed(2);
 
@@ -62,16 +65,15 @@ async function password({ rounds = 5, duration = 4 } = {}) {
   return withService(3911, async (service, db) => {
     const bare = await bareLogin(db.url, 3914);
     const cores = availableParallelism();
-    const login = (name, url) => ({ name, url, method: 'POST', headers: FORM, body: PASSWORD_BODY });
     let rows;
     try {
       rows = await compare(
         [
-          ceiling(`raw argon2id verify, ${LOGINS_IN_FLIGHT} in flight (verifies/s)`, 'ceilings/argon2.js', [String(LOGINS_IN_FLIGHT)], (m) => m.verifiesPerSec),
+          argon2Ceiling(LOGINS_IN_FLIGHT),
           // The service hashes on one thread per core: the raw rate at that concurrency, for comparison.
-          ceiling(`raw argon2id verify, ${cores} in flight (verifies/s)`, 'ceilings/argon2.js', [String(cores)], (m) => m.verifiesPerSec),
-          login('POST /token grant_type=password', `${service.base}/token`),
-          login('the same login work on bare node:http (no framework)', bare.url),
+          argon2Ceiling(cores),
+          passwordLogin('POST /token grant_type=password', `${service.base}/token`),
+          passwordLogin('the same login work on bare node:http (no framework)', bare.url),
         ],
         // At ~60 logins/s a 2 s warm-up leaves the grant's code in V8's baseline tiers (the optimiser
         // was measured spending ~1 ms of helper-thread CPU per login); 10 s reaches the steady state.
@@ -107,14 +109,8 @@ async function passwordFloor({ rounds = 5, duration = 4 } = {}) {
       for (const [i, skip] of variants.entries()) floors.push({ skip, ...(await bareLogin(db.url, 3917 + i, skip)) });
       const rows = await compare(
         [
-          ceiling(`raw argon2id verify, ${LOGINS_IN_FLIGHT} in flight (verifies/s)`, 'ceilings/argon2.js', [String(LOGINS_IN_FLIGHT)], (m) => m.verifiesPerSec),
-          ...floors.map(({ skip, url }) => ({
-            name: skip ? `bare login without ${skip.replace(/,/g, ', ')}` : 'bare login (every step)',
-            url,
-            method: 'POST',
-            headers: FORM,
-            body: PASSWORD_BODY,
-          })),
+          argon2Ceiling(LOGINS_IN_FLIGHT),
+          ...floors.map(({ skip, url }) => passwordLogin(skip ? `bare login without ${skip.replace(/,/g, ', ')}` : 'bare login (every step)', url)),
         ],
         { rounds, duration, connections: LOGINS_IN_FLIGHT, warmup: 10 },
       );

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { workerScript } from '../common/worker-script';
 import { lockDataDir } from './data-dir-lock';
 
 export interface EmbeddedEndpoint {
@@ -19,19 +20,11 @@ interface Running {
 // one database, as they would on a server.
 const running = new Map<string, Running>();
 
-// Compiled, the worker is a .js file beside this one; under ts-jest or ts-node it is the .ts
-// source, which a worker thread can only load through ts-node.
-function workerScript(): { file: string; execArgv: string[] } {
-  const ext = extname(__filename);
-  const file = join(__dirname, `embedded-postgres.worker${ext}`);
-  return { file, execArgv: ext === '.ts' ? ['--require', 'ts-node/register/transpile-only'] : [] };
-}
-
 async function start(dataDir: string): Promise<{ endpoint: EmbeddedEndpoint; stop: () => Promise<void> }> {
   const pgdata = join(dataDir, 'pgdata');
   mkdirSync(pgdata, { recursive: true, mode: 0o700 });
   const unlock = lockDataDir(dataDir);
-  const { file, execArgv } = workerScript();
+  const { file, execArgv } = workerScript(__filename, 'embedded-postgres.worker');
   const worker = new Worker(file, { workerData: { pgdata }, execArgv });
   let port: number;
   try {

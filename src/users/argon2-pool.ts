@@ -1,13 +1,13 @@
 import type { Options } from '@node-rs/argon2';
-import { extname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Argon2Job, Argon2Request, Argon2Result } from './argon2.worker';
+import { workerScript } from '../common/worker-script';
+import type { Argon2Request, Argon2Result } from './argon2.worker';
 
 /** The pool could not run a job (closed, or its thread died): not an answer about the password. */
 export class Argon2PoolError extends Error {}
 
 interface Pending {
-  job: Argon2Job;
+  request: Argon2Request;
   resolve: (value: string | boolean) => void;
   reject: (err: Error) => void;
 }
@@ -15,13 +15,6 @@ interface Pending {
 interface Slot {
   worker: Worker;
   current: Pending | null;
-}
-
-// Compiled, the worker is a .js file beside this one; under ts-jest or ts-node it is the .ts
-// source, which a worker thread can only load through ts-node.
-function workerScript(): { file: string; execArgv: string[] } {
-  const ext = extname(__filename);
-  return { file: join(__dirname, `argon2.worker${ext}`), execArgv: ext === '.ts' ? ['--require', 'ts-node/register/transpile-only'] : [] };
 }
 
 /**
@@ -40,7 +33,6 @@ function workerScript(): { file: string; execArgv: string[] } {
 export class Argon2Pool {
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
-  private nextId = 1;
   private closed = false;
 
   constructor(
@@ -73,7 +65,7 @@ export class Argon2Pool {
   private run(request: Argon2Request): Promise<string | boolean> {
     if (this.closed) return Promise.reject(new Argon2PoolError('argon2 pool closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ job: { ...request, id: this.nextId++ }, resolve, reject });
+      this.queue.push({ request, resolve, reject });
       this.dispatch();
     });
   }
@@ -85,22 +77,21 @@ export class Argon2Pool {
       slot.current = this.queue.shift()!;
       // A thread with a job keeps the process alive until it answers; an idle one does not.
       slot.worker.ref();
-      slot.worker.postMessage(slot.current.job);
+      slot.worker.postMessage(slot.current.request);
     }
   }
 
   private spawn(): Slot {
-    const { file, execArgv } = workerScript();
+    const { file, execArgv } = workerScript(__filename, 'argon2.worker');
     const worker = new Worker(file, { execArgv, workerData: { niceness: this.niceness } });
     const slot: Slot = { worker, current: null };
+    // A thread holds one job at a time, so its answer is always to the current one.
     worker.on('message', (result: Argon2Result) => {
       const done = slot.current;
       slot.current = null;
       worker.unref();
-      if (done?.job.id === result.id) {
-        if ('error' in result) done.reject(new Error(result.error));
-        else done.resolve(result.value);
-      }
+      if ('error' in result) done?.reject(new Error(result.error));
+      else done?.resolve(result.value);
       this.dispatch();
     });
     // A thread that dies fails its job and leaves its place to a new one.

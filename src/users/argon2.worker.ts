@@ -5,9 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 export type Argon2Request = { op: 'hash'; password: string; options: Options } | { op: 'verify'; hash: string; password: string };
 
-export type Argon2Job = Argon2Request & { id: number };
-
-export type Argon2Result = { id: number; value: string | boolean } | { id: number; error: string };
+export type Argon2Result = { value: string | boolean } | { error: string };
 
 /**
  * Lowers this thread's CPU priority (Linux: setpriority on the thread id). Hashing is the
@@ -26,12 +24,12 @@ function lowerPriority(niceness: number): void {
 
 lowerPriority((workerData as { niceness: number }).niceness);
 
-parentPort!.on('message', (job: Argon2Job) => {
+parentPort!.on('message', (job: Argon2Request) => {
   let result: Argon2Result;
   try {
-    result = { id: job.id, value: job.op === 'hash' ? hashSync(job.password, job.options) : verifySync(job.hash, job.password) };
+    result = { value: job.op === 'hash' ? hashSync(job.password, job.options) : verifySync(job.hash, job.password) };
   } catch (err) {
-    result = { id: job.id, error: (err as Error).message };
+    result = { error: (err as Error).message };
   }
   parentPort!.postMessage(result);
 });
