@@ -6,7 +6,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Index('revoked_access_tokens_expires_idx', ['expiresAt'])
 export class RevokedAccessToken {
   @PrimaryColumn('uuid', { primaryKeyConstraintName: 'revoked_access_tokens_pkey' }) jti: string;
-  @Column({ type: 'bigint', generated: 'identity', generatedIdentity: 'ALWAYS', insert: false, update: false })
+  // Drawn from revocation_seq, shared with token_not_before and cache_invalidations.
+  @Column({ type: 'bigint', default: () => "nextval('revocation_seq')", insert: false, update: false })
   seq: string;
   @Column('uuid', { name: 'tenant_id' }) tenantId: string;
   @Column('timestamptz', { name: 'expires_at' }) expiresAt: Date;
