@@ -306,6 +306,11 @@ http {
       expectChallenge(res, 401, 'Bearer realm="tessera", error="invalid_token"', 'invalid_token');
     });
 
+    it("gives a 401 the JSON error its challenge names: invalid_request for two credentials at once", async () => {
+      const res = await call('GET', '/v1/models', { headers: { ...bearer(await login()), 'x-api-key': t.apiKey.key } });
+      expectChallenge(res, 401, 'Bearer realm="tessera", error="invalid_request"', 'invalid_request');
+    });
+
     it('answers 403 insufficient_scope for a token without the route scope, and for a route the policy does not name', async () => {
       const listOnly = await login('models:list');
       const m = mark();
