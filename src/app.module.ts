@@ -12,6 +12,8 @@ import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { UsersModule } from './users/users.module';
+import { VerifyModule } from './verify/verify.module';
+import { RevocationsModule } from './revocations/revocations.module';
 
 export interface AppOptions {
   readonly clock?: Clock;
@@ -32,6 +34,8 @@ export class AppModule {
         ClientsModule,
         ApiKeysModule,
         KeysModule,
+        RevocationsModule,
+        VerifyModule,
         AuthModule,
         HealthModule,
       ],

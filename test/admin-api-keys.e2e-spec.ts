@@ -37,7 +37,7 @@ describe('admin API: API keys', () => {
       name: 'ocr-worker',
       keyPrefix: res.body.key.slice(0, 10),
       scopes: ['ocr:infer'],
-      key: expect.stringMatching(/^tsk_[A-Za-z0-9_-]{43}$/),
+      key: expect.stringMatching(/^tsk_[A-Za-z0-9_-]{65}$/),
       expiresAt: null,
       lastUsedAt: null,
       revokedAt: null,

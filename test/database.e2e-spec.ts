@@ -6,6 +6,7 @@ import { openTestDataSource } from './support/test-database';
 const TABLES = [
   'api_keys',
   'audit_events',
+  'cache_invalidations',
   'clients',
   'refresh_token_families',
   'refresh_tokens',
@@ -13,6 +14,7 @@ const TABLES = [
   'schema_migrations',
   'signing_keys',
   'tenants',
+  'token_not_before',
   'user_lockouts',
   'users',
 ];

@@ -6,6 +6,7 @@ import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { InvalidInputError, NotFoundError } from '../common/domain-errors';
 import { keysetPage, type Page, type PageQuery } from '../common/pagination';
+import { RevocationsService } from '../revocations/revocations.service';
 import { TenantDirectory } from '../tenants/tenant-directory';
 import { ApiKey } from './api-key.entity';
 import { ApiKeysService } from './api-keys.service';
@@ -25,6 +26,7 @@ export class ApiKeyAdminService {
     private readonly dataSource: DataSource,
     private readonly directory: TenantDirectory,
     private readonly audit: AuditService,
+    private readonly revocations: RevocationsService,
     private readonly clock: Clock,
   ) {}
 
@@ -55,9 +57,9 @@ export class ApiKeyAdminService {
   }
 
   /**
-   * Stops the key at once: /token checks revoked_at on every use (no cache). Access tokens it
-   * already obtained are not recorded and live until they expire. Revoking a revoked key is a
-   * no-op (204 again, no second audit event).
+   * Stops the key at once at /token (no cache there), within REVOCATION_CACHE_STALENESS at
+   * /verify, and with it the access tokens it obtained (a not-before entry for its id).
+   * Revoking a revoked key is a no-op (204 again, no second audit event).
    */
   async revoke(actor: Actor, tenantId: string, id: string): Promise<void> {
     await this.dataSource.transaction(async (m) => {
@@ -66,6 +68,8 @@ export class ApiKeyAdminService {
       if (apiKey.revokedAt) return;
       const revokedAt = this.clock.now();
       await m.getRepository(ApiKey).update({ tenantId, id }, { revokedAt });
+      // The access tokens it obtained by client_credentials go with it.
+      await this.revocations.notBefore(m, tenantId, id, 'api_key_revoked');
       await this.audit.recordAdmin(actor, { action: 'api_key.revoked', tenantId, target: id, details: { name: apiKey.name } }, m);
     });
   }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
+import { RevocationsModule } from '../revocations/revocations.module';
 import { TenantDirectoryModule } from '../tenants/tenant-directory';
 import { ApiKey } from './api-key.entity';
 import { ApiKeyAdminService } from './api-key-admin.service';
@@ -8,7 +9,7 @@ import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ApiKey]), TenantDirectoryModule, AuditModule],
+  imports: [TypeOrmModule.forFeature([ApiKey]), TenantDirectoryModule, AuditModule, RevocationsModule],
   controllers: [ApiKeysController],
   providers: [ApiKeysService, ApiKeyAdminService],
   exports: [ApiKeysService],

@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { isUUID } from 'class-validator';
 import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
 import type { EntityManager, Repository } from 'typeorm';
-import { hashSecret, newSecret, secretMatches } from '../clients/client-secret';
+import { hashSecret, secretMatches } from '../clients/client-secret';
 import { Clock } from '../common/clock';
 import { ApiKey } from './api-key.entity';
+import { API_KEY_PREFIX, newApiKey } from './api-key-format';
 
-/** Secret scanners can recognise a leaked key by this prefix. */
-export const API_KEY_PREFIX = 'tsk_';
 const LAST_USED_EVERY_MS = 60_000;
 
 export interface NewApiKey {
@@ -31,9 +31,11 @@ export class ApiKeysService {
   /** The whole secret is returned once here; only its hash is stored. Pass `manager` to insert in its transaction. */
   async create(input: NewApiKey, manager?: EntityManager): Promise<{ apiKey: ApiKey; key: string }> {
     const repo = manager ? manager.getRepository(ApiKey) : this.keys;
-    const key = newSecret(API_KEY_PREFIX);
+    const id = randomUUID();
+    const key = newApiKey(id);
     const apiKey = await repo.save(
       repo.create({
+        id,
         tenantId: input.tenantId,
         name: input.name,
         keyPrefix: key.slice(0, API_KEY_PREFIX.length + 6),

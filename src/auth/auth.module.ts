@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { AuditModule } from '../audit/audit.module';
+import { RevocationsModule } from '../revocations/revocations.module';
 import { ClientsModule } from '../clients/clients.module';
 import { KeysModule } from '../keys/keys.module';
 import { SessionsModule } from '../sessions/sessions.module';
@@ -22,16 +23,21 @@ import { MeService } from './me.service';
 import { ScopesGuard } from './scopes.guard';
 import { TokenController } from './token.controller';
 import { TokenService } from './token.service';
+import { IntrospectionService } from './introspection.service';
+import { TokenRevocationService } from './token-revocation.service';
+import { VerifyModule } from '../verify/verify.module';
 
 const GRANTS = [PasswordGrant, RefreshTokenGrant, ClientCredentialsGrant];
 
 @Module({
-  imports: [PassportModule, ThrottlingModule, KeysModule, TenantsModule, UsersModule, ClientsModule, ApiKeysModule, SessionsModule, AuditModule],
+  imports: [VerifyModule, PassportModule, ThrottlingModule, KeysModule, TenantsModule, UsersModule, ClientsModule, ApiKeysModule, SessionsModule, AuditModule, RevocationsModule],
   controllers: [TokenController, MeController],
   providers: [
     AccessTokenService,
     ClientAuthService,
     TokenService,
+    IntrospectionService,
+    TokenRevocationService,
     MeService,
     JwtStrategy,
     ...GRANTS,

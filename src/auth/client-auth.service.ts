@@ -43,6 +43,7 @@ export function readClientCredentials(input: ClientCredentialsInput): { id: stri
     } catch {
       throw new OAuthError('invalid_client', { detail: 'malformed basic credentials' });
     }
+    if (id.includes('\u0000') || secret.includes('\u0000')) throw new OAuthError('invalid_client', { detail: 'NUL in basic credentials' });
     if (input.clientId !== undefined && input.clientId !== id) {
       throw new OAuthError('invalid_client', { detail: 'client_id differs from the authenticated client' });
     }

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service';
 import { InvalidInputError } from '../common/domain-errors';
 import { OAuthError } from '../common/oauth-error';
+import { RevocationsService } from '../revocations/revocations.service';
 import { RefreshTokensService } from '../sessions/refresh-tokens.service';
 import { passwordProblem } from '../users/password-policy';
 import { UsersService } from '../users/users.service';
@@ -22,6 +23,7 @@ export class MeService {
   constructor(
     private readonly users: UsersService,
     private readonly refreshTokens: RefreshTokensService,
+    private readonly revocations: RevocationsService,
     private readonly audit: AuditService,
     private readonly dataSource: DataSource,
   ) {}
@@ -38,7 +40,11 @@ export class MeService {
     };
   }
 
-  /** Changes the password and revokes every other session (refresh family) of the user. */
+  /**
+   * Changes the password and revokes every other session (refresh family) of the user, and every
+   * access token issued before the change, this request's own included: its session stays, and
+   * its next refresh gets a token issued after the change.
+   */
   async changePassword(principal: Principal, currentPassword: string, newPassword: string): Promise<{ revokedSessions: number }> {
     const user = await this.users.findById(principal.tenantId, principal.sub).catch(() => null);
     if (!user) throw new OAuthError('insufficient_scope', { detail: 'not a user token' });
@@ -48,24 +54,27 @@ export class MeService {
     const problem = passwordProblem(newPassword, user.username);
     if (problem) throw new InvalidInputError(problem, 'newPassword');
     await this.users.setPassword(user, newPassword);
-    // The session this request comes from is the family that issued its access token.
-    const rows: { family_id: string }[] = await this.dataSource.query(
-      `SELECT family_id FROM refresh_tokens WHERE access_token_jti = $1`,
-      [principal.jti],
-    );
-    const revokedSessions = await this.refreshTokens.revokeUserFamilies(
-      user.tenantId,
-      user.id,
-      'password_change',
-      rows[0]?.family_id ?? null,
-    );
-    await this.audit.record({
-      action: 'user.password_changed',
-      outcome: 'success',
-      tenantId: user.tenantId,
-      actor: user.id,
-      target: user.id,
-      details: { revokedSessions },
+    const revokedSessions = await this.dataSource.transaction(async (m) => {
+      // The session this request comes from is the family that issued its access token.
+      const rows: { family_id: string; access_token_expires_at: Date | null }[] = await m.query(
+        `SELECT family_id, access_token_expires_at FROM refresh_tokens WHERE access_token_jti = $1`,
+        [principal.jti],
+      );
+      const own = rows[0];
+      const revoked = await this.refreshTokens.revokeFamilies(
+        { tenantId: user.tenantId, userId: user.id, keepFamilyId: own?.family_id ?? null },
+        'password_change',
+        m,
+      );
+      await this.revocations.notBefore(m, user.tenantId, user.id, 'password_change');
+      if (own?.access_token_expires_at) {
+        await this.revocations.revokeAccessToken(m, { jti: principal.jti, tenantId: user.tenantId, expiresAt: own.access_token_expires_at }, 'password_change');
+      }
+      await this.audit.record(
+        { action: 'user.password_changed', outcome: 'success', tenantId: user.tenantId, actor: user.id, target: user.id, details: { revokedSessions: revoked } },
+        m,
+      );
+      return revoked;
     });
     return { revokedSessions };
   }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { OAuthError } from '../common/oauth-error';
 import { ClientAuthService } from './client-auth.service';
 import { GRANT_HANDLERS, type GrantHandler, type TokenResponse } from './grants/grant';
+import { invalidRequest, readParams } from './oauth-params';
 
 export interface TokenRequestContext {
   authorization?: string;
@@ -41,25 +42,4 @@ export class TokenService {
     for (const name of handler.required) if (!params[name]) throw invalidRequest(name);
     return handler.handle({ client, params, ip: context.ip, userAgent: context.userAgent });
   }
-}
-
-function invalidRequest(parameter: string, problem = 'missing'): OAuthError {
-  return new OAuthError('invalid_request', { detail: `${problem} ${parameter}`, description: `The ${parameter} parameter is ${problem}.` });
-}
-
-/**
- * RFC 6749 §3.2: parameters may not repeat; unknown ones are ignored. A form body with a
- * repeated key arrives as an array, a JSON body may hold non-strings: both are invalid_request.
- */
-function readParams(body: unknown): Record<string, string> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new OAuthError('invalid_request', { detail: 'no form or JSON object body', description: 'The request body must be a form or a JSON object.' });
-  }
-  const params: Record<string, string> = {};
-  for (const [key, value] of Object.entries(body)) {
-    if (Array.isArray(value)) throw invalidRequest(key, 'repeated');
-    if (typeof value !== 'string') throw invalidRequest(key, 'not a string');
-    if (value !== '') params[key] = value;
-  }
-  return params;
 }

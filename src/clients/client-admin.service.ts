@@ -7,6 +7,7 @@ import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
 import { ConflictError, NotFoundError } from '../common/domain-errors';
 import { keysetPage, type Page, type PageQuery } from '../common/pagination';
+import { RevocationsService } from '../revocations/revocations.service';
 import { RefreshTokensService } from '../sessions/refresh-tokens.service';
 import { TenantDirectory } from '../tenants/tenant-directory';
 import { Client } from './client.entity';
@@ -33,6 +34,7 @@ export class ClientAdminService {
     private readonly dataSource: DataSource,
     private readonly directory: TenantDirectory,
     private readonly sessions: RefreshTokensService,
+    private readonly revocations: RevocationsService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
   ) {}
@@ -101,8 +103,8 @@ export class ClientAdminService {
   }
 
   /**
-   * Revokes the client's sessions and the access tokens issued from them (by jti), then deletes
-   * it. Access tokens it got by client_credentials are not recorded and live until they expire.
+   * Revokes the client's sessions and the access tokens issued from them (by jti), and those it
+   * got by client_credentials (a not-before entry for its client_id), then deletes it.
    */
   async delete(actor: Actor, tenantId: string, id: string): Promise<void> {
     const clientId = await this.dataSource.transaction(async (m) => {
@@ -111,6 +113,7 @@ export class ClientAdminService {
       if (client.clientId === ADMIN_CLI_CLIENT_ID) throw new ConflictError(`The bootstrap client ${ADMIN_CLI_CLIENT_ID} cannot be deleted.`);
       checkChangeable(actor, client);
       const revokedSessions = await this.sessions.revokeFamilies({ tenantId, clientPk: client.id }, 'client_deleted', m);
+      await this.revocations.notBefore(m, tenantId, client.clientId, 'client_deleted');
       await m.getRepository(Client).delete({ tenantId, id: client.id });
       await this.audit.recordAdmin(actor, { action: 'client.deleted', tenantId, target: id, details: { clientId: client.clientId, revokedSessions } }, m);
       return client.clientId;

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
+import { RevocationsModule } from '../revocations/revocations.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { TenantDirectoryModule } from '../tenants/tenant-directory';
 import { Client } from './client.entity';
@@ -9,7 +10,7 @@ import { ClientsController } from './clients.controller';
 import { ClientsService } from './clients.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Client]), TenantDirectoryModule, SessionsModule, AuditModule],
+  imports: [TypeOrmModule.forFeature([Client]), TenantDirectoryModule, SessionsModule, AuditModule, RevocationsModule],
   controllers: [ClientsController],
   providers: [ClientsService, ClientAdminService],
   exports: [ClientsService],

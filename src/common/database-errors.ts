@@ -27,3 +27,13 @@ export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string; driverError?: { code?: string } };
   return e?.code === '23505' || e?.driverError?.code === '23505';
 }
+
+/**
+ * Postgres refused a string it cannot store (SQLSTATE 22021: a NUL byte in text; 22P05): the
+ * request carried it, so it is the client's error, on whatever route it reached the database.
+ */
+export function isUnstorableText(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string } };
+  const code = e?.code ?? e?.driverError?.code;
+  return code === '22021' || code === '22P05';
+}

@@ -37,6 +37,16 @@ describe(ErrorResponder.name, () => {
     expect(JSON.stringify(sent.body)).not.toContain('reused');
   });
 
+  it('answers 400 for text Postgres cannot store (a NUL that got past validation), never 500', () => {
+    const nul = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
+    const oauth = fakeReply();
+    sut.respond(nul, { url: '/revoke' }, oauth.reply);
+    expect(oauth.sent).toMatchObject({ status: 400, body: { error: 'invalid_request' } });
+    const admin = fakeReply();
+    sut.respond({ driverError: { code: '22021' } }, { url: '/admin/tenants' }, admin.reply);
+    expect(admin.sent).toMatchObject({ status: 400, body: { status: 400 } });
+  });
+
   it('challenges with Basic on invalid_client', () => {
     const { reply, sent } = fakeReply();
     sut.respond(new OAuthError('invalid_client'), { url: '/token?x=1' }, reply);

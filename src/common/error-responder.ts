@@ -1,6 +1,6 @@
 import { HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { isDatabaseUnavailable } from './database-errors';
+import { isDatabaseUnavailable, isUnstorableText } from './database-errors';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError } from './domain-errors';
 import { OAuthError, type OAuthErrorCode } from './oauth-error';
 import { problem, type Problem } from './problem';
@@ -46,6 +46,10 @@ export class ErrorResponder {
     if (isDatabaseUnavailable(err)) {
       const e = new OAuthError('temporarily_unavailable', { retryAfter: RETRY_AFTER_DB, detail: 'database unavailable' });
       return { oauth: e, problem: problem(503, e.description), retryAfter: RETRY_AFTER_DB };
+    }
+    if (isUnstorableText(err)) {
+      const e = new OAuthError('invalid_request', { detail: 'unstorable text (NUL)' });
+      return { oauth: oauth ? e : undefined, problem: problem(400, 'The request contains characters that cannot be stored (such as NUL).') };
     }
     if (err instanceof NotFoundError) return { problem: problem(404, err.message) };
     if (err instanceof ConflictError) return { problem: problem(409, err.message) };

@@ -99,13 +99,16 @@ export class PinoNestLogger implements LoggerService {
  * redacted pino-http line cost most of the JWKS route's throughput in bench/jwks.js.) Query
  * strings are left out, since a misbehaving client may put a token there. Health probes and
  * the public discovery documents under /.well-known/ (JWKS, metadata: static, cacheable,
- * fetched by every verifier, no identity involved) are not logged; /metrics counts them.
+ * fetched by every verifier, no identity involved) are not logged, nor are /verify's allowed
+ * decisions (the proxy's own log has the request); /metrics counts them.
  */
 export function registerAccessLog(fastify: FastifyInstance, access: Logger): void {
   if (!access.isLevelEnabled('info')) return;
   fastify.addHook('onResponse', (request, reply, done) => {
     const path = request.url.split('?')[0];
-    if (!path.startsWith('/health/') && !path.startsWith('/.well-known/')) {
+    // A /verify that allowed is logged by the proxy in front, as the request it is part of.
+    const allowedVerify = reply.statusCode < 300 && (path === '/verify' || path.startsWith('/verify/'));
+    if (!path.startsWith('/health/') && !path.startsWith('/.well-known/') && !allowedVerify) {
       // Flat fields: nested objects cost twice as much to serialise on this hot path.
       access.info(
         {

@@ -1,4 +1,6 @@
-import { availableParallelism } from 'node:os';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig } from './config';
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -28,6 +30,9 @@ describe(loadConfig.name, () => {
       throttlePerSubject: { limit: 30, windowSeconds: 60 },
       lockoutAfter: { limit: 10, windowSeconds: 900 },
       adminListen: null,
+      revocationCacheStaleness: 5,
+      auditRetention: 90 * 86400,
+      routePolicy: { audience: null, rules: expect.arrayContaining([{ method: 'POST', path: '/v1/chat/completions', scopes: ['chat:completions'] }]) },
       argon2: { memoryKib: 19456, iterations: 2, parallelism: 1, threads: availableParallelism(), niceness: 10 },
     });
     expect(sut.dataDir).toMatch(/\/data$/);
@@ -114,5 +119,14 @@ describe(loadConfig.name, () => {
     expect(problemsOf({ REFRESH_TOKEN_TTL: '1d', REFRESH_IDLE_TTL: '2d' })).toEqual([
       'REFRESH_IDLE_TTL: must not exceed REFRESH_TOKEN_TTL',
     ]);
+  });
+
+  it('reads ROUTE_POLICY_FILE at start-up and names the bad entry of a bad one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'config-'));
+    writeFileSync(join(dir, 'ok.yaml'), 'routes:\n  - { method: POST, path: /predict, scope: predict }\n');
+    writeFileSync(join(dir, 'bad.yaml'), 'routes:\n  - { method: POST, path: /predict, scope: predict }\n  - { method: GET, path: nope, scopes: [] }\n');
+    expect(loadConfig({ ROUTE_POLICY_FILE: join(dir, 'ok.yaml') }).routePolicy.rules).toEqual([{ method: 'POST', path: '/predict', scopes: ['predict'] }]);
+    expect(problemsOf({ ROUTE_POLICY_FILE: join(dir, 'bad.yaml') })).toEqual(['ROUTE_POLICY_FILE: routes[1].path: must be a path starting with /']);
+    expect(problemsOf({ REVOCATION_CACHE_STALENESS: '0s', AUDIT_RETENTION: '1h' }).map((p) => p.split(':')[0]).sort()).toEqual(['AUDIT_RETENTION', 'REVOCATION_CACHE_STALENESS']);
   });
 });

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
+import { loadRoutePolicy, RoutePolicyError, type RoutePolicy } from '../verify/route-policy';
 import { parseDurationSeconds, parseRate, type Rate } from './duration';
 
 export const SIGNING_ALGS = ['RS256', 'ES256', 'EdDSA'] as const;
@@ -29,6 +30,12 @@ export interface AppConfig {
   readonly keyRotationInterval: number;
   readonly jwksMaxAge: number;
   readonly routePolicyFile: string | null;
+  /** GET /verify's rules: ROUTE_POLICY_FILE's, checked at start-up, or the built-in policy. */
+  readonly routePolicy: RoutePolicy;
+  /** Seconds /verify's view of revocations, tenants and API keys may lag the database. */
+  readonly revocationCacheStaleness: number;
+  /** Seconds audit events are kept. */
+  readonly auditRetention: number;
   readonly trustProxy: boolean;
   readonly corsOrigins: readonly string[];
   readonly redisUrl: string | null;
@@ -125,6 +132,8 @@ const schema = z.object({
   KEY_ROTATION_INTERVAL: duration(3600, 3650 * 86400).default('30d'),
   JWKS_MAX_AGE: int(0, 86400).default('300'),
   ROUTE_POLICY_FILE: z.string().min(1).optional(),
+  REVOCATION_CACHE_STALENESS: duration(1, 300).default('5s'),
+  AUDIT_RETENTION: duration(86400, 3650 * 86400).default('90d'),
   TRUST_PROXY: bool.default('false'),
   CORS_ORIGINS: z.string().default(''),
   REDIS_URL: z
@@ -178,6 +187,13 @@ export function loadConfig(env: Env): AppConfig {
   if (e.REFRESH_IDLE_TTL > e.REFRESH_TOKEN_TTL) {
     problems.push('REFRESH_IDLE_TTL: must not exceed REFRESH_TOKEN_TTL');
   }
+  let routePolicy: RoutePolicy | null = null;
+  try {
+    routePolicy = loadRoutePolicy(e.ROUTE_POLICY_FILE ?? null);
+  } catch (err) {
+    if (!(err instanceof RoutePolicyError)) throw err;
+    problems.push(`ROUTE_POLICY_FILE: ${err.message}`);
+  }
   if (problems.length) throw new ConfigError(problems);
 
   const issuer = e.ISSUER ?? `http://localhost:${e.PORT}`;
@@ -198,6 +214,9 @@ export function loadConfig(env: Env): AppConfig {
     keyRotationInterval: e.KEY_ROTATION_INTERVAL,
     jwksMaxAge: e.JWKS_MAX_AGE,
     routePolicyFile: e.ROUTE_POLICY_FILE ?? null,
+    routePolicy: routePolicy!,
+    revocationCacheStaleness: e.REVOCATION_CACHE_STALENESS,
+    auditRetention: e.AUDIT_RETENTION,
     trustProxy: e.TRUST_PROXY,
     corsOrigins,
     redisUrl: e.REDIS_URL ?? null,

@@ -32,6 +32,30 @@ export class OAuthTokenResponse {
   @ApiProperty({ example: 'models:list chat:completions' }) scope: string;
 }
 
+/** RFC 7009 §2.1 and RFC 7662 §2.1 request of `POST /revoke` and `POST /introspect`. */
+export class OAuthTokenOperationRequest {
+  @ApiProperty({ description: 'An access token (JWT) or a refresh token.' }) token: string;
+  @ApiPropertyOptional({ enum: ['access_token', 'refresh_token'], description: 'Where to look first; both kinds are always tried.' }) token_type_hint?: string;
+  @ApiPropertyOptional({ description: 'The client (or API key id). Optional with HTTP Basic.' }) client_id?: string;
+  @ApiPropertyOptional({ description: '`client_secret_post`: a confidential client’s secret or an API key.' }) client_secret?: string;
+}
+
+/** RFC 7662 §2.2; everything but `active` is absent when the token is not active. */
+export class OAuthIntrospectionResponse {
+  @ApiProperty() active: boolean;
+  @ApiPropertyOptional({ enum: ['access_token', 'refresh_token'] }) token_type?: string;
+  @ApiPropertyOptional() sub?: string;
+  @ApiPropertyOptional() client_id?: string;
+  @ApiPropertyOptional({ example: 'models:list chat:completions' }) scope?: string;
+  @ApiPropertyOptional({ format: 'uuid' }) tenant_id?: string;
+  @ApiPropertyOptional({ description: 'The tenant’s slug.' }) tenant?: string;
+  @ApiPropertyOptional() exp?: number;
+  @ApiPropertyOptional() iat?: number;
+  @ApiPropertyOptional() jti?: string;
+  @ApiPropertyOptional() iss?: string;
+  @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] }) aud?: string | string[];
+}
+
 export const OAUTH_ERROR_CODES = [
   'invalid_request',
   'invalid_client',

@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, getSchemaPath, SwaggerModule, type OpenAPIObject, type OperationObject, type ResponseObject } from '@nestjs/swagger';
 import type { AppConfig } from '../config/config';
 import { JWKS_PATH } from '../keys/jwks.route';
+import { VERIFY_PATH } from '../verify/verify.route';
 import { JsonWebKeySet, OAuthErrorResponse } from './oauth.schemas';
 import { ProblemResponse } from './problem.schema';
 
@@ -43,6 +44,9 @@ function describe(config: AppConfig): string {
 /** What controllers' decorators cannot say: the raw JWKS route, and the one error shape of every other route. */
 export function complete(document: OpenAPIObject): OpenAPIObject {
   document.paths[JWKS_PATH] = { get: jwksOperation() };
+  document.paths[VERIFY_PATH] = { get: verifyOperation(false) };
+  const pathForm = verifyOperation(true);
+  document.paths[`${VERIFY_PATH}/{path}`] = { get: pathForm, post: pathForm, put: pathForm, patch: pathForm, delete: pathForm, options: pathForm };
   for (const item of Object.values(document.paths)) {
     for (const method of METHODS) {
       const operation = item[method];
@@ -71,6 +75,41 @@ function describeErrors(operation: OperationObject): void {
 
 function isOAuthError(response: ResponseObject): boolean {
   return Object.values(response.content ?? {}).some((media) => media.schema && '$ref' in media.schema && media.schema.$ref === getSchemaPath(OAuthErrorResponse));
+}
+
+/** src/verify/verify.route.ts is a plain Fastify route too. */
+function verifyOperation(pathForm: boolean): OperationObject {
+  const header = (name: string, description: string) => ({ in: 'header' as const, name, required: false, schema: { type: 'string' }, description });
+  const allowed = {
+    description: pathForm ? 'Allowed (Envoy ext_authz allows only on 200).' : 'Allowed.',
+    headers: Object.fromEntries(
+      ['X-Auth-Subject', 'X-Auth-Tenant', 'X-Auth-Tenant-Id', 'X-Auth-Scope', 'X-Auth-Client'].map((h) => [h, { schema: { type: 'string' } }]),
+    ),
+  };
+  const challenge = { 'WWW-Authenticate': { schema: { type: 'string', example: 'Bearer realm="tessera", error="invalid_token"' } } };
+  return {
+    tags: ['verify'],
+    summary: pathForm
+      ? 'Envoy ext_authz (HTTP): /verify followed by the original path, with the original method'
+      : 'For nginx auth_request and Traefik ForwardAuth: may this credential call the original route?',
+    operationId: pathForm ? 'verifyPath' : 'verify',
+    parameters: [
+      ...(pathForm ? [{ in: 'path' as const, name: 'path', required: true, schema: { type: 'string' }, description: 'The original path.' }] : []),
+      header('Authorization', 'Bearer <access token or API key>'),
+      header('X-API-Key', 'An API key, instead of Authorization.'),
+      header('X-Original-URI', 'nginx: the original URI.'),
+      header('X-Original-Method', 'nginx: the original method.'),
+      header('X-Forwarded-Uri', 'Traefik: the original URI.'),
+      header('X-Forwarded-Method', 'Traefik: the original method.'),
+      header('X-Auth-Request-Redirect-Status', '403: answer a 429 or 503 as 403 with X-Auth-Status (nginx auth_request passes only 2xx, 401, 403).'),
+    ],
+    responses: {
+      [pathForm ? '200' : '204']: allowed,
+      '401': { description: 'No credential, or an invalid, expired or revoked one (RFC 6750 challenge).', headers: challenge },
+      '403': { description: 'The route needs a scope the credential lacks, or no rule names the route.', headers: challenge },
+      '503': { description: 'A credential not yet cached while the database is unreachable.', headers: { 'Retry-After': { schema: { type: 'integer' } } } },
+    },
+  };
 }
 
 /** src/keys/jwks.route.ts is a plain Fastify route (for speed), so it is described by hand. */

@@ -32,6 +32,23 @@ export interface SessionSummary {
   expiresAt: Date;
 }
 
+export interface RefreshTokenDescription {
+  id: string;
+  familyId: string;
+  tenantId: string;
+  tenantSlug: string;
+  userId: string;
+  /** The client's client_id, and its row's primary key. */
+  clientId: string;
+  clientPk: string;
+  audience: string | null;
+  scope: string;
+  issuedAt: Date;
+  expiresAt: Date;
+  /** Unused, unrevoked, unexpired, of a live family, an enabled user and an active tenant. */
+  active: boolean;
+}
+
 export interface IssuedRefreshToken {
   token: string;
   familyId: string;
@@ -238,6 +255,25 @@ export class RefreshTokensService {
         m,
       );
     });
+  }
+
+  /** What /introspect and /revoke need of a presented refresh token; null when no such token. */
+  async describe(token: string): Promise<RefreshTokenDescription | null> {
+    const rows: RefreshTokenDescription[] = await this.dataSource.query(
+      `SELECT t.id, t.family_id AS "familyId", f.tenant_id AS "tenantId", tn.slug AS "tenantSlug", f.user_id AS "userId",
+              c.client_id AS "clientId", c.id AS "clientPk", c.audience, f.scope, t.created_at AS "issuedAt",
+              LEAST(t.expires_at, f.expires_at) AS "expiresAt",
+              (t.used_at IS NULL AND t.revoked_at IS NULL AND f.revoked_at IS NULL AND t.expires_at > $2 AND f.expires_at > $2
+               AND u.disabled_at IS NULL AND tn.status = 'active') AS active
+       FROM refresh_tokens t
+       JOIN refresh_token_families f ON f.id = t.family_id
+       JOIN clients c ON c.id = f.client_id
+       JOIN tenants tn ON tn.id = f.tenant_id
+       JOIN users u ON u.id = f.user_id AND u.tenant_id = f.tenant_id
+       WHERE t.token_hash = $1`,
+      [sha256(token), this.clock.now()],
+    );
+    return rows[0] ?? null;
   }
 
   async isAccessTokenRevoked(jti: string): Promise<boolean> {

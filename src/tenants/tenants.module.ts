@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
+import { RevocationsModule } from '../revocations/revocations.module';
 import { ClientsModule } from '../clients/clients.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
@@ -11,7 +12,7 @@ import { TenantsController } from './tenants.controller';
 import { TenantsService } from './tenants.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Tenant]), TenantDirectoryModule, UsersModule, ClientsModule, SessionsModule, AuditModule],
+  imports: [TypeOrmModule.forFeature([Tenant]), TenantDirectoryModule, UsersModule, ClientsModule, SessionsModule, AuditModule, RevocationsModule],
   controllers: [TenantsController],
   providers: [TenantsService, SystemTenantBootstrap],
   exports: [TenantsService, TenantDirectoryModule],

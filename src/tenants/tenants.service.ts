@@ -9,6 +9,7 @@ import { Clock } from '../common/clock';
 import { isUniqueViolation } from '../common/database-errors';
 import { ConflictError, InvalidInputError, NotFoundError } from '../common/domain-errors';
 import { keysetPage, type Page, type PageQuery } from '../common/pagination';
+import { RevocationsService } from '../revocations/revocations.service';
 import { RefreshTokensService } from '../sessions/refresh-tokens.service';
 import type { CreateTenantDto } from './dto/create-tenant.dto';
 import { toTenantResponse, type CreatedTenantResponse, type TenantResponse } from './dto/tenant.response';
@@ -35,6 +36,7 @@ export class TenantsService {
     private readonly dataSource: DataSource,
     private readonly clients: ClientsService,
     private readonly sessions: RefreshTokensService,
+    private readonly revocations: RevocationsService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
   ) {}
@@ -109,6 +111,8 @@ export class TenantsService {
         if (tenant.slug === SYSTEM_TENANT_SLUG) throw new ConflictError('The system tenant cannot be suspended.');
         tenant.status = dto.status;
         tenant.suspendedAt = dto.status === 'suspended' ? this.clock.now() : null;
+        // Offline verifiers learn of it from the feed: no token issued before it is good again.
+        if (dto.status === 'suspended') await this.revocations.notBefore(m, tenantId, null, 'tenant_suspended');
         changed.push('status');
       }
       tenant.updatedAt = this.clock.now();
@@ -129,6 +133,7 @@ export class TenantsService {
       if (!tenant) throw new NotFoundError('No such tenant.');
       if (tenant.slug === SYSTEM_TENANT_SLUG) throw new ConflictError('The system tenant cannot be deleted.');
       const sessions = await this.sessions.revokeFamilies({ tenantId }, 'tenant_deleted', m);
+      await this.revocations.notBefore(m, tenantId, null, 'tenant_deleted');
       await m.getRepository(Tenant).delete({ id: tenantId });
       await this.audit.recordAdmin(actor, { action: 'tenant.deleted', tenantId, target: tenantId, details: { slug: tenant.slug, revokedSessions: sessions } }, m);
     });

@@ -7,6 +7,7 @@ import { Clock } from '../common/clock';
 import { isUniqueViolation } from '../common/database-errors';
 import { ConflictError, InvalidInputError, NotFoundError } from '../common/domain-errors';
 import { keysetPage, type Page, type PageQuery } from '../common/pagination';
+import { RevocationsService, type NotBeforeReason } from '../revocations/revocations.service';
 import { RefreshTokensService, type SessionSummary } from '../sessions/refresh-tokens.service';
 import { TenantDirectory } from '../tenants/tenant-directory';
 import type { CreateUserDto } from './dto/create-user.dto';
@@ -28,6 +29,7 @@ export class UserAdminService {
     private readonly directory: TenantDirectory,
     private readonly hasher: PasswordHasher,
     private readonly sessions: RefreshTokensService,
+    private readonly revocations: RevocationsService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
   ) {}
@@ -82,7 +84,7 @@ export class UserAdminService {
       checkChangeable(actor, user);
       const now = this.clock.now();
       const changed: string[] = [];
-      let revokeReason: string | null = null;
+      let revokeReason: NotBeforeReason | null = null;
       if (scopes !== undefined) {
         user.scopes = scopes;
         changed.push('scopes');
@@ -104,7 +106,11 @@ export class UserAdminService {
       }
       user.updatedAt = now;
       const saved = await m.getRepository(User).save(user);
-      const revokedSessions = revokeReason ? await this.sessions.revokeFamilies({ tenantId, userId }, revokeReason, m) : 0;
+      let revokedSessions = 0;
+      if (revokeReason) {
+        revokedSessions = await this.sessions.revokeFamilies({ tenantId, userId }, revokeReason, m);
+        await this.revocations.notBefore(m, tenantId, userId, revokeReason);
+      }
       await this.audit.recordAdmin(actor, { action: 'user.updated', tenantId, target: userId, details: { changed, revokedSessions } }, m);
       const lockedUntil = dto.unlock ? null : ((await this.lockedUntil([userId], m)).get(userId) ?? null);
       return toUserResponse(saved, lockedUntil);
@@ -116,6 +122,7 @@ export class UserAdminService {
     await this.dataSource.transaction(async (m) => {
       checkChangeable(actor, await this.require(tenantId, userId, m));
       const revokedSessions = await this.sessions.revokeFamilies({ tenantId, userId }, 'user_deleted', m);
+      await this.revocations.notBefore(m, tenantId, userId, 'user_deleted');
       await m.getRepository(User).delete({ tenantId, id: userId });
       await this.audit.recordAdmin(actor, { action: 'user.deleted', tenantId, target: userId, details: { revokedSessions } }, m);
     });
@@ -131,6 +138,7 @@ export class UserAdminService {
     return this.dataSource.transaction(async (m) => {
       checkChangeable(actor, await this.require(tenantId, userId, m));
       const revokedSessions = await this.sessions.revokeFamilies({ tenantId, userId }, 'admin_logout', m);
+      await this.revocations.notBefore(m, tenantId, userId, 'logout_all');
       await this.audit.recordAdmin(actor, { action: 'user.sessions_revoked', tenantId, target: userId, details: { revokedSessions } }, m);
       return { revokedSessions };
     });

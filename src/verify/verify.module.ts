@@ -1,0 +1,24 @@
+import { Module, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { KeysModule } from '../keys/keys.module';
+import { AccessTokenVerifier } from './access-token-verifier';
+import { RevocationCache } from './revocation-cache';
+import { registerVerifyRoute } from './verify.route';
+import { VerifyService } from './verify.service';
+
+/** GET /verify and the caches behind it; AccessTokenVerifier also serves /introspect and /revoke. */
+@Module({
+  imports: [KeysModule],
+  providers: [RevocationCache, AccessTokenVerifier, VerifyService],
+  exports: [RevocationCache, AccessTokenVerifier],
+})
+export class VerifyModule implements OnModuleInit {
+  constructor(
+    private readonly http: HttpAdapterHost,
+    private readonly verify: VerifyService,
+  ) {}
+
+  onModuleInit(): void {
+    registerVerifyRoute(this.http.httpAdapter.getInstance(), this.verify);
+  }
+}

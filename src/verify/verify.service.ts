@@ -1,0 +1,95 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { isDatabaseUnavailable } from '../common/database-errors';
+import type { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
+import { AccessTokenVerifier, type Credential, type Verdict } from './access-token-verifier';
+import { RouteMatcher } from './route-policy';
+
+/** What /verify was asked, whichever proxy asked it (contract 2.6). */
+export interface VerifyRequest {
+  readonly authorization: string | undefined;
+  readonly apiKey: string | undefined;
+  /** Candidates for the original method and URI: every one the proxy sent must agree. */
+  readonly methods: readonly (string | undefined)[];
+  readonly uris: readonly (string | undefined)[];
+}
+
+export type Decision =
+  | { readonly kind: 'allow'; readonly credential: Credential }
+  | { readonly kind: 'unauthenticated'; readonly error: 'invalid_token' | 'invalid_request' | null; readonly detail: string }
+  | { readonly kind: 'forbidden'; readonly scopes: readonly string[]; readonly detail: string }
+  | { readonly kind: 'unavailable'; readonly detail: string };
+
+const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
+
+/**
+ * GET /verify's decision: who the credential is (AccessTokenVerifier) and whether the route
+ * policy lets it through. No database query for a credential the caches know.
+ */
+@Injectable()
+export class VerifyService {
+  private readonly matcher: RouteMatcher;
+
+  constructor(
+    private readonly verifier: AccessTokenVerifier,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.matcher = new RouteMatcher(config.routePolicy);
+  }
+
+  decide(req: VerifyRequest): Decision | Promise<Decision> {
+    const token = credentialOf(req);
+    if (typeof token !== 'string') return token;
+    let verdict: Verdict | Promise<Verdict>;
+    try {
+      verdict = this.verifier.judge(token);
+    } catch (err) {
+      return failed(err);
+    }
+    if (verdict instanceof Promise) return verdict.then((v) => this.authorize(v, req), failed);
+    return this.authorize(verdict, req);
+  }
+
+  private authorize(verdict: Verdict, req: VerifyRequest): Decision {
+    if (!verdict.ok) return { kind: 'unauthenticated', error: 'invalid_token', detail: verdict.reason };
+    const { credential } = verdict;
+    const audience = this.matcher.policy.audience;
+    if (audience && credential.claims && ![credential.claims.aud].flat().includes(audience)) {
+      return { kind: 'unauthenticated', error: 'invalid_token', detail: 'audience' };
+    }
+    const method = agreed(req.methods);
+    const uri = agreed(req.uris);
+    if (!method || !uri) return { kind: 'forbidden', scopes: [], detail: 'no route, or proxies disagree on it' };
+    const match = this.matcher.match(method, uri);
+    if (!match) return { kind: 'forbidden', scopes: [], detail: 'no rule names this route' };
+    const missing = match.rule.scopes.filter((s) => !credential.scopes.includes(s));
+    if (missing.length) return { kind: 'forbidden', scopes: match.rule.scopes, detail: `missing ${missing.join(' ')}` };
+    return { kind: 'allow', credential };
+  }
+}
+
+/** The bearer token or API key, or the refusal when there is none or it is ambiguous. */
+function credentialOf(req: VerifyRequest): string | Decision {
+  const { authorization, apiKey } = req;
+  if (apiKey !== undefined && authorization !== undefined) {
+    return { kind: 'unauthenticated', error: 'invalid_request', detail: 'two credentials' };
+  }
+  if (apiKey !== undefined) return apiKey.trim() || { kind: 'unauthenticated', error: 'invalid_token', detail: 'empty X-API-Key' };
+  if (authorization === undefined) return { kind: 'unauthenticated', error: null, detail: 'no credential' };
+  const bearer = BEARER.exec(authorization);
+  // RFC 6750 §3.1: another scheme carries no credential of ours; a malformed bearer is invalid.
+  if (!bearer) return { kind: 'unauthenticated', error: /^bearer\b/i.test(authorization) ? 'invalid_token' : null, detail: 'not a bearer token' };
+  return bearer[1];
+}
+
+/** The one value every proxy header present agrees on; null when none, or when they differ. */
+function agreed(candidates: readonly (string | undefined)[]): string | null {
+  const present = candidates.filter((c): c is string => c !== undefined && c !== '');
+  if (!present.length || present.some((c) => c !== present[0])) return null;
+  return present[0];
+}
+
+function failed(err: unknown): Decision {
+  if (isDatabaseUnavailable(err)) return { kind: 'unavailable', detail: 'database unavailable for a credential not in the cache' };
+  throw err;
+}
