@@ -63,12 +63,13 @@ export class PruneService implements OnApplicationBootstrap, OnApplicationShutdo
       const drain = async (table: string, key: string, condition: string, at: Date): Promise<number> => {
         let total = 0;
         for (;;) {
-          const rows: unknown[] = await m.query(
-            `DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE ${condition} LIMIT ${BATCH}) RETURNING 1`,
+          // TypeORM answers a DELETE with [rows, rowCount].
+          const [, deleted]: [unknown, number] = await m.query(
+            `DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE ${condition} LIMIT ${BATCH})`,
             [at],
           );
-          total += rows.length;
-          if (rows.length < BATCH) return total;
+          total += deleted;
+          if (deleted < BATCH) return total;
         }
       };
       return {
