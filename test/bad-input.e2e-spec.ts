@@ -32,6 +32,18 @@ describe('NUL bytes in input', () => {
     expect(res.status).toBe(400);
   });
 
+  it('bytes that are not UTF-8, raw or percent-encoded, at /token, /revoke and /introspect: a 4xx', async () => {
+    const basic = `Basic ${Buffer.from(`${t.confidential.clientId}:${t.confidential.secret}`).toString('base64')}`;
+    for (const path of ['/token', '/revoke', '/introspect']) {
+      for (const body of [Buffer.concat([Buffer.from('grant_type=password&token='), Buffer.from([0xff, 0xfe, 0xc3])]), Buffer.from('grant_type=%FF%FE&token=%C3%28')]) {
+        const res = await sut.http().post(path).set('authorization', basic).set('content-type', 'application/x-www-form-urlencoded').send(body);
+        expect({ path, ok: res.status < 500 }).toEqual({ path, ok: true });
+        if (res.status >= 400) expect(res.body.error).toEqual(expect.any(String));
+      }
+    }
+    await sut.http().post('/token').set('content-type', 'application/json').send(Buffer.from([0x7b, 0xff, 0x7d])).expect(400);
+  });
+
   it('in HTTP Basic client credentials: 401 invalid_client', async () => {
     const basic = `Basic ${Buffer.from(`${t.confidential.clientId}${NUL}:${t.confidential.secret}`).toString('base64')}`;
     for (const path of ['/token', '/revoke', '/introspect']) {
