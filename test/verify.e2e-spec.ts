@@ -259,7 +259,7 @@ describe('GET /verify with ROUTE_POLICY_FILE', () => {
     await sut.close();
   });
 
-  const nginx = (method: string, uri: string, credential = bearer(token)) =>
+  const nginx = (method: string, uri: string, credential: Record<string, string> = bearer(token)) =>
     sut.http().get('/verify').set({ 'x-original-method': method, 'x-original-uri': uri, ...credential });
 
   it('applies the file’s rules: {param} segments, trailing *, an empty scope list; nothing else', async () => {

@@ -7,7 +7,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { CLOCK_SKEW, KeysService } from '../keys/keys.service';
 import { parseApiKey } from '../api-keys/api-key-format';
 import { tenantScopes } from '../auth/scopes';
-import { RevocationCache, type TenantView } from './revocation-cache';
+import { RevocationCache, type ApiKeyView, type TenantView } from './revocation-cache';
 
 /** The RFC 9068 claims of one of this service's access tokens, as jose verified them. */
 export interface AccessClaims {
@@ -149,13 +149,21 @@ export class AccessTokenVerifier {
     const id = parseApiKey(key);
     if (!id) return refuse('malformed API key');
     const view = this.cache.apiKey(id);
-    if (view === undefined) return this.cache.loadApiKey(id).then(() => this.judgeApiKey(key));
+    if (view === undefined) return this.cache.loadApiKey(id).then((loaded) => this.withApiKey(key, loaded));
+    return this.withApiKey(key, view);
+  }
+
+  private withApiKey(key: string, view: ApiKeyView | null): Verdict | Promise<Verdict> {
     if (!view || !secretMatches(key, view.secretHash)) return refuse('unknown API key or wrong secret');
     if (view.revoked || (view.expiresAt !== null && view.expiresAt <= this.clock.now().getTime())) return refuse('API key revoked or expired');
     const tenant = this.cache.tenant(view.tenantId);
-    if (tenant === undefined) return this.cache.loadTenant(view.tenantId).then(() => this.judgeApiKey(key));
+    if (tenant === undefined) return this.cache.loadTenant(view.tenantId).then((loaded) => this.apiKeyVerdict(view, loaded));
+    return this.apiKeyVerdict(view, tenant);
+  }
+
+  private apiKeyVerdict(view: ApiKeyView, tenant: TenantView | null): Verdict {
     if (!tenant || !tenant.active) return refuse('tenant missing or suspended');
-    this.cache.noteApiKeyUse(id);
+    this.cache.noteApiKeyUse(view.id);
     return {
       ok: true,
       credential: {
