@@ -45,7 +45,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   app.useGlobalPipes(createValidationPipe());
   // Contract 3: the OAuth endpoints take bodies of at most 16 KiB.
   fastify.addHook('onRoute', (route) => {
-    if (['/token', '/revoke', '/introspect'].includes(route.url)) route.bodyLimit = 16 * 1024;
+    if (['/token', '/revoke', '/introspect', '/revocations'].includes(route.url)) route.bodyLimit = 16 * 1024;
   });
   setupOpenApi(app, config);
   try {

@@ -14,6 +14,7 @@ import { TenantsModule } from './tenants/tenants.module';
 import { UsersModule } from './users/users.module';
 import { VerifyModule } from './verify/verify.module';
 import { RevocationsModule } from './revocations/revocations.module';
+import { RevocationFeedModule } from './revocations/feed/revocation-feed.module';
 
 export interface AppOptions {
   readonly clock?: Clock;
@@ -37,6 +38,7 @@ export class AppModule {
         RevocationsModule,
         VerifyModule,
         AuthModule,
+        RevocationFeedModule,
         HealthModule,
       ],
     };

@@ -46,6 +46,6 @@ const GRANTS = [PasswordGrant, RefreshTokenGrant, ClientCredentialsGrant];
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: ScopesGuard },
   ],
-  exports: [AccessTokenService],
+  exports: [AccessTokenService, ClientAuthService],
 })
 export class AuthModule {}

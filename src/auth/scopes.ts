@@ -15,6 +15,8 @@ export const INFERENCE_SCOPES: readonly string[] = [
 
 export const ADMIN_TENANT_SCOPE = 'admin:tenant';
 export const ADMIN_PLATFORM_SCOPE = 'admin:platform';
+/** Built in (contract 2.7): lets an API key or client read GET /revocations. */
+export const REVOCATIONS_READ_SCOPE = 'revocations:read';
 /** The tenant whose admin:platform users are platform admins (contract 1). */
 export const SYSTEM_TENANT_SLUG = 'system';
 /** The system tenant's public client for admin logins, created at first start. */
@@ -34,7 +36,7 @@ export function parseScope(raw: string | undefined): string[] | null {
 /** Scopes a tenant's credentials may hold at all: its own list plus the built-in admin scopes. */
 export function tenantScopes(tenant: { slug: string; scopes: readonly string[] }): string[] {
   const builtIn = tenant.slug === SYSTEM_TENANT_SLUG ? [ADMIN_TENANT_SCOPE, ADMIN_PLATFORM_SCOPE] : [ADMIN_TENANT_SCOPE];
-  return [...tenant.scopes, ...builtIn];
+  return [...new Set([...tenant.scopes, ...builtIn, REVOCATIONS_READ_SCOPE])];
 }
 
 /**

@@ -6,7 +6,7 @@ import { OAuthError, type OAuthErrorCode } from './oauth-error';
 import { problem, type Problem } from './problem';
 
 /** Endpoints that answer RFC 6749 §5.2 error bodies; every other route answers RFC 9457. */
-const OAUTH_PATHS = new Set(['/token', '/revoke', '/introspect']);
+const OAUTH_PATHS = new Set(['/token', '/revoke', '/introspect', '/revocations']);
 const RETRY_AFTER_DB = 5;
 
 interface RequestLike {
@@ -82,6 +82,10 @@ export class ErrorResponder {
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     // RFC 6749 §5.2: invalid_client answers 401 with a challenge for the scheme clients may use.
     if (err.code === 'invalid_client') reply.header('www-authenticate', 'Basic realm="tessera", charset="UTF-8"');
+    // RFC 6750 §3: a bearer credential refused where one was sent (GET /revocations).
+    if (err.code === 'invalid_token' || err.code === 'insufficient_scope') {
+      reply.header('www-authenticate', `Bearer realm="tessera", error="${err.code}"`);
+    }
     reply.code(err.status).header('content-type', 'application/json; charset=utf-8').send({ error: err.code, error_description: err.description });
   }
 

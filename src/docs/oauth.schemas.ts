@@ -56,6 +56,25 @@ export class OAuthIntrospectionResponse {
   @ApiPropertyOptional({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] }) aud?: string | string[];
 }
 
+class FeedJti {
+  @ApiProperty({ format: 'uuid' }) jti: string;
+  @ApiProperty({ description: 'Epoch seconds; forget the entry after it.' }) exp: number;
+}
+
+class FeedNotBefore {
+  @ApiProperty({ format: 'uuid' }) tenant_id: string;
+  @ApiProperty({ nullable: true, type: String, description: 'A user, API key or client id; null: the whole tenant.' }) sub: string | null;
+  @ApiProperty({ description: 'Epoch seconds: refuse tokens of the subject with an iat before it.' }) nbf: number;
+}
+
+/** Contract 2.7: GET /revocations. */
+export class RevocationFeedResponse {
+  @ApiProperty({ description: 'Pass as `since` on the next poll.' }) cursor: string;
+  @ApiProperty({ type: [FeedJti] }) jtis: FeedJti[];
+  @ApiProperty({ type: [FeedNotBefore] }) not_before: FeedNotBefore[];
+  @ApiProperty({ type: [String], description: 'Refuse every token signed by these keys.' }) revoked_kids: string[];
+}
+
 export const OAUTH_ERROR_CODES = [
   'invalid_request',
   'invalid_client',

@@ -27,7 +27,7 @@ export class MetadataController {
       token_endpoint_auth_methods_supported: clientAuth,
       revocation_endpoint_auth_methods_supported: clientAuth,
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-      scopes_supported: [...INFERENCE_SCOPES, 'admin:tenant', 'admin:platform'],
+      scopes_supported: [...INFERENCE_SCOPES, 'admin:tenant', 'admin:platform', 'revocations:read'],
       service_documentation: `${base}/docs`,
     };
   }

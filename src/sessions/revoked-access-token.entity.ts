@@ -13,4 +13,8 @@ export class RevokedAccessToken {
   @Column('timestamptz', { name: 'expires_at' }) expiresAt: Date;
   @Column('timestamptz', { name: 'revoked_at', default: () => 'now()' }) revokedAt: Date;
   @Column('text', { nullable: true }) reason: string | null;
+  // The writing transaction, for the revocation feed's cursor (pg_snapshot_xmin).
+  @Index('revoked_access_tokens_xid_idx')
+  @Column({ type: 'bigint', default: () => 'current_xid()', insert: false, update: false })
+  xid: string;
 }

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../../auth/auth.module';
+import { TenantsModule } from '../../tenants/tenants.module';
+import { ThrottlingModule } from '../../throttling/throttling.module';
+import { VerifyModule } from '../../verify/verify.module';
+import { RevocationFeedController } from './revocation-feed.controller';
+import { RevocationFeedService } from './revocation-feed.service';
+
+@Module({
+  imports: [AuthModule, VerifyModule, TenantsModule, ThrottlingModule],
+  controllers: [RevocationFeedController],
+  providers: [RevocationFeedService],
+})
+export class RevocationFeedModule {}
