@@ -168,6 +168,23 @@ describe('GET /verify', () => {
     });
   });
 
+  describe('model scopes (contract 2.7)', () => {
+    it('restrict a token to the models they name; a token without any is not restricted', async () => {
+      const f = await createTenant(sut, { userScopes: ['models:read', 'model:qwen3', 'model:Qwen/Qwen3-VL-4B'] });
+      await sut.dataSource.query(`UPDATE tenants SET scopes = scopes || '{model:qwen3,model:Qwen/Qwen3-VL-4B}'::text[] WHERE id = $1`, [f.tenantId]);
+      await sut.dataSource.query(`UPDATE clients SET scopes = scopes || '{model:qwen3,model:Qwen/Qwen3-VL-4B}'::text[] WHERE tenant_id = $1`, [f.tenantId]);
+      const limited = (await login(f)).access_token;
+      await nginx(bearer(limited), 'GET', '/v1/models/qwen3').expect(204);
+      await nginx(bearer(limited), 'GET', '/v1/models/Qwen/Qwen3-VL-4B').expect(204);
+      const refused = await nginx(bearer(limited), 'GET', '/v1/models/llama-3').expect(403);
+      expect(refused.headers['www-authenticate']).toBe('Bearer realm="tessera", error="insufficient_scope", scope="model:llama-3"');
+
+      const g = await createTenant(sut, { userScopes: ['models:read'] });
+      const open = (await login(g)).access_token;
+      await nginx(bearer(open), 'GET', '/v1/models/llama-3').expect(204);
+    });
+  });
+
   describe('follows revocations', () => {
     it('of a revoked access token, a logged-out user, a disabled user, a revoked API key and a suspended tenant', async () => {
       const platform = await platformToken(sut);

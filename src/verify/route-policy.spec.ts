@@ -40,6 +40,21 @@ describe(RouteMatcher.name, () => {
     }
   });
 
+  it('names the model of a route whose rule has a model parameter (contract 2.7)', () => {
+    expect(sut.match('GET', '/v1/models/Qwen/Qwen3-VL-4B-Instruct')?.model).toBe('Qwen/Qwen3-VL-4B-Instruct');
+    expect(sut.match('GET', '/v1/models')?.model).toBeNull();
+    const own = new RouteMatcher(
+      validatePolicy({
+        routes: [
+          { method: 'POST', path: '/serve/{model}/predict', scope: 'predict' },
+          { method: 'POST', path: '/m/{name}/*', scope: 'predict', model: '{name}' },
+        ],
+      }),
+    );
+    expect(own.match('POST', '/serve/qwen3/predict')?.model).toBe('qwen3');
+    expect(own.match('POST', '/m/llama/x/y')?.model).toBe('llama');
+  });
+
   it('captures {param} segments and takes the first matching rule', () => {
     const matcher = new RouteMatcher(
       validatePolicy({
@@ -49,7 +64,7 @@ describe(RouteMatcher.name, () => {
         ],
       }),
     );
-    expect(matcher.match('GET', '/v1/models/qwen')).toEqual({ rule: expect.objectContaining({ scopes: ['models:read'] }), params: { model: 'qwen' } });
+    expect(matcher.match('GET', '/v1/models/qwen')).toEqual({ rule: expect.objectContaining({ scopes: ['models:read'] }), params: { model: 'qwen' }, model: 'qwen' });
     expect(matcher.match('GET', '/v1/models/a/b')?.rule.scopes).toEqual([]);
     expect(matcher.match('DELETE', '/v1/files/1')?.params).toEqual({ '*': 'files/1' });
   });
@@ -74,6 +89,7 @@ describe(validatePolicy.name, () => {
     expect(bad({ routes: [{ method: 'G E T', path: '/a', scopes: [] }] })).toMatch(/^routes\[0\]\.method/);
     expect(bad({ routes: [{ method: 'GET', path: '/a', scopes: [], extra: 1 }] })).toBe('routes[0]: unknown field "extra"');
     expect(bad({ routes: [] })).toMatch(/^routes:/);
+    expect(bad({ routes: [{ method: 'GET', path: '/a/{m}', scopes: [], model: 'x' }] })).toMatch(/^routes\[0\]\.model:/);
     expect(bad([])).toMatch(/object/);
   });
 });

@@ -15,6 +15,11 @@ export interface RouteRule {
   readonly path: string;
   /** Every one of these is required; an empty list admits any valid credential. */
   readonly scopes: readonly string[];
+  /**
+   * The path parameter that names the model (`*` for the trailing wildcard), checked against
+   * the credential's `model:` scopes (contract 2.7); a rule with a `{model}` segment has it.
+   */
+  readonly model?: string;
 }
 
 export interface RoutePolicy {
@@ -26,12 +31,15 @@ export interface RoutePolicy {
 export interface RouteMatch {
   readonly rule: RouteRule;
   readonly params: Readonly<Record<string, string>>;
+  /** The model the route names, when its rule has a model parameter. */
+  readonly model: string | null;
 }
 
 /** Contract 5.1: the built-in policy for OpenAI-compatible inference servers. */
 export const BUILT_IN_RULES: readonly RouteRule[] = [
   { method: 'GET', path: '/v1/models', scopes: ['models:list'] },
-  { method: 'GET', path: '/v1/models/*', scopes: ['models:read'] },
+  // Hugging Face model ids hold a slash (Qwen/Qwen3-VL-4B-Instruct): the rest of the path is the id.
+  { method: 'GET', path: '/v1/models/*', scopes: ['models:read'], model: '*' },
   { method: 'POST', path: '/v1/chat/completions', scopes: ['chat:completions'] },
   { method: 'POST', path: '/v1/completions', scopes: ['completions'] },
   { method: 'POST', path: '/v1/embeddings', scopes: ['embeddings'] },
@@ -74,7 +82,7 @@ export class RouteMatcher {
     for (const c of this.compiled) {
       if (c.methods && !c.methods.has(upper)) continue;
       const params = matchSegments(c.segments, segments);
-      if (params) return { rule: c.rule, params };
+      if (params) return { rule: c.rule, params, model: c.rule.model ? (params[c.rule.model] ?? null) : null };
     }
     return null;
   }
@@ -151,7 +159,7 @@ export function validatePolicy(doc: unknown): RoutePolicy {
 
 function validateRule(entry: unknown, where: string): RouteRule {
   if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new RoutePolicyError(`${where}: must be an object`);
-  const { method, path, scopes, scope, ...unknown } = entry as Record<string, unknown>;
+  const { method, path, scopes, scope, model, ...unknown } = entry as Record<string, unknown>;
   const extra = Object.keys(unknown);
   if (extra.length) throw new RoutePolicyError(`${where}: unknown field "${extra[0]}"`);
   if (typeof method !== 'string' || !METHOD.test(method.toUpperCase())) throw new RoutePolicyError(`${where}.method: must be an HTTP method or "*"`);
@@ -168,7 +176,17 @@ function validateRule(entry: unknown, where: string): RouteRule {
   if (!Array.isArray(list) || !list.every((s) => typeof s === 'string' && SCOPE.test(s))) {
     throw new RoutePolicyError(`${where}.scopes: must be a list of scope names (no spaces or quotes)`);
   }
-  return { method: method.toUpperCase(), path, scopes: [...new Set(list as string[])] };
+  const params = parts.filter((p) => PARAM.test(p)).map((p) => p.slice(1, -1));
+  if (parts.at(-1) === '*') params.push('*');
+  let modelParam: string | undefined;
+  if (model !== undefined) {
+    const name = typeof model === 'string' ? model.replace(/^\{(.*)\}$/, '$1') : '';
+    if (!params.includes(name)) throw new RoutePolicyError(`${where}.model: must name a {param} of the path, or "*" for its trailing wildcard`);
+    modelParam = name;
+  } else if (params.includes('model')) {
+    modelParam = 'model';
+  }
+  return { method: method.toUpperCase(), path, scopes: [...new Set(list as string[])], ...(modelParam ? { model: modelParam } : {}) };
 }
 
 /** ROUTE_POLICY_FILE: JSON (.json) or YAML (anything else); the built-in policy when unset. */

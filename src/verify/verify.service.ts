@@ -20,6 +20,7 @@ export type Decision =
   | { readonly kind: 'forbidden'; readonly scopes: readonly string[]; readonly detail: string }
   | { readonly kind: 'unavailable'; readonly detail: string };
 
+export const MODEL_SCOPE_PREFIX = 'model:';
 const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
 
 /**
@@ -64,8 +65,20 @@ export class VerifyService {
     if (!match) return { kind: 'forbidden', scopes: [], detail: 'no rule names this route' };
     const missing = match.rule.scopes.filter((s) => !credential.scopes.includes(s));
     if (missing.length) return { kind: 'forbidden', scopes: match.rule.scopes, detail: `missing ${missing.join(' ')}` };
+    if (match.model !== null && !modelAllowed(credential.scopes, match.model)) {
+      return { kind: 'forbidden', scopes: [`${MODEL_SCOPE_PREFIX}${match.model}`], detail: 'model not among the model: scopes' };
+    }
     return { kind: 'allow', credential };
   }
+}
+
+/**
+ * Contract 2.7: `model:<id>` scopes restrict a credential to the models they name; one with no
+ * `model:` scope is not restricted by model.
+ */
+export function modelAllowed(scopes: readonly string[], model: string): boolean {
+  const models = scopes.filter((s) => s.startsWith(MODEL_SCOPE_PREFIX));
+  return models.length === 0 || models.includes(`${MODEL_SCOPE_PREFIX}${model}`);
 }
 
 /** The bearer token or API key, or the refusal when there is none or it is ambiguous. */
