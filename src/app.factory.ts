@@ -7,9 +7,10 @@ import { AppModule, type AppOptions } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { ErrorResponder } from './common/error-responder';
 import { createLoggers, PinoNestLogger, registerAccessLog } from './common/logging';
+import { registerHttpHardening, requestIdOf } from './common/http-hardening';
 import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/config';
-import { setupOpenApi } from './docs/openapi';
+import { DOCS_PATH, setupOpenApi } from './docs/openapi';
 
 /** The ADMIN_LISTEN server of each app, for listen() to start. */
 const adminServers = new WeakMap<NestFastifyApplication, Server>();
@@ -21,7 +22,9 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   const adapter = new FastifyAdapter({
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
-    requestIdHeader: 'x-request-id',
+    // Taken from the request only when sane (requestIdOf); echoed on every response.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
     ...(admin ? { serverFactory: admin.serverFactory } : {}),
     // No Nest middleware here: without this the adapter registers @fastify/middie anyway and
     // runs its hook on every request (about 2% of the main thread's time per token request).
@@ -38,6 +41,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     admin.register(fastify);
     adminServers.set(app, admin.server);
   }
+  await registerHttpHardening(app, config, DOCS_PATH);
   registerAccessLog(fastify, loggers.access);
   // One error shape for everything: Nest's Fastify adapter routes Fastify's own errors (body
   // parsing, size, content type, and errors of hooks such as AdminListener's) into the global filter too.

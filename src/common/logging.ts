@@ -2,30 +2,37 @@ import type { LoggerService } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { AppConfig } from '../config/config';
+import { requestContext } from './http-hardening';
 
 /**
  * Everything that can carry a credential is censored before a line is written: headers, and
  * any field of that name in a logged object (contract 3).
  */
+const SECRET_FIELDS = [
+  'password',
+  'newPassword',
+  'oldPassword',
+  'currentPassword',
+  'client_secret',
+  'clientSecret',
+  'secret',
+  'refresh_token',
+  'refreshToken',
+  'access_token',
+  'accessToken',
+  'token',
+  'key',
+  'authorization',
+];
+
 export const REDACT_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["x-api-key"]',
   'res.headers["set-cookie"]',
-  '*.password',
-  '*.newPassword',
-  '*.oldPassword',
-  '*.currentPassword',
-  '*.client_secret',
-  '*.clientSecret',
-  '*.secret',
-  '*.refresh_token',
-  '*.refreshToken',
-  '*.access_token',
-  '*.accessToken',
-  '*.token',
-  '*.key',
-  '*.authorization',
+  // A logged object's own fields sit at the top of the line, so both levels are censored.
+  ...SECRET_FIELDS,
+  ...SECRET_FIELDS.map((field) => `*.${field}`),
 ];
 
 export interface AppLoggers {
@@ -83,12 +90,14 @@ export class PinoNestLogger implements LoggerService {
   }
 
   private write(level: pino.Level, message: unknown, context?: string, stack?: string): void {
+    // A line written while serving a request names it, as its access-log line does.
+    const reqId = requestContext.getStore()?.requestId;
     if (message instanceof Error) {
-      this.logger[level]({ context, err: message }, message.message);
+      this.logger[level]({ context, reqId, err: message }, message.message);
     } else if (typeof message === 'object' && message !== null) {
-      this.logger[level]({ context, ...message });
+      this.logger[level]({ context, reqId, ...message });
     } else {
-      this.logger[level]({ context, stack }, String(message));
+      this.logger[level]({ context, reqId, stack }, String(message));
     }
   }
 }
