@@ -1,5 +1,6 @@
 import { acquireEmbeddedPostgres } from '../src/database/embedded-postgres';
 import { createTenant } from './support/fixtures';
+import { RevocationCache } from '../src/verify/revocation-cache';
 import { startTcpProxy, type TcpProxy } from './support/tcp-proxy';
 import { createTestApp, startApp, testConfig, type TestApp } from './support/test-app';
 import { createTestDatabase, type TestDatabase } from './support/test-database';
@@ -93,5 +94,35 @@ describe('POST /token while the database is unreachable', () => {
     proxy.restore();
     await login().expect(200);
     await sut.http().get('/health/ready').expect(200);
+  });
+
+  it('keeps /verify answering from its cache meanwhile, and catches up when the database is back', async () => {
+    const t = await createTenant(sut);
+    const session = await sut
+      .http()
+      .post('/token')
+      .type('form')
+      .send({ grant_type: 'password', client_id: t.publicClientId, username: t.user.username, password: t.user.password })
+      .expect(200);
+    const verify = (credential: Record<string, string>, extra: Record<string, string> = {}) =>
+      sut.http().get('/verify').set({ 'x-original-method': 'GET', 'x-original-uri': '/v1/models', ...credential, ...extra });
+    const jwt = { authorization: `Bearer ${session.body.access_token}` };
+    await verify(jwt).expect(204);
+
+    proxy.cut();
+    await expect(sut.app.get(RevocationCache).refresh()).rejects.toBeDefined();
+    await verify(jwt).expect(204);
+    // A credential it has never seen cannot be judged without the database: 503, or through
+    // nginx's redirect header a 403 naming it.
+    const unseen = await verify({ 'x-api-key': t.apiKey.key }).expect(503);
+    expect(unseen.headers['retry-after']).toBe('5');
+    const redirected = await verify({ 'x-api-key': t.apiKey.key }, { 'x-auth-request-redirect-status': '403' }).expect(403);
+    expect(redirected.headers['x-auth-status']).toBe('503');
+
+    proxy.restore();
+    await sut.http().post('/revoke').type('form').send({ token: session.body.access_token, client_id: t.publicClientId }).expect(200);
+    await sut.app.get(RevocationCache).refresh();
+    await verify(jwt).expect(401);
+    await verify({ 'x-api-key': t.apiKey.key }).expect(204);
   });
 });
