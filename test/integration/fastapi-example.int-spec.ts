@@ -1,12 +1,15 @@
-// examples/fastapi/app.py (FastAPI + PyJWT's PyJWKClient) against a live Tessera: it accepts
-// Tessera's tokens for the routes their scopes name and refuses everything else with RFC 6750
-// answers. Needs /usr/bin/python3 with Debian's python3-fastapi, python3-uvicorn, python3-jwt.
+// examples/fastapi/app.py (FastAPI + tessera_verifier.py, on PyJWT) against a live Tessera: it
+// accepts Tessera's tokens for the routes their scopes name and refuses everything else with
+// RFC 6750 answers. Revocations, rotations and model: scopes: fastapi-middleware.int-spec.ts.
+// Needs /usr/bin/python3 with Debian's python3-fastapi, python3-uvicorn, python3-jwt.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { decodeProtectedHeader, decodeJwt, SignJWT, type JWTPayload } from 'jose';
+import { ApiKeysService } from '../../src/api-keys/api-keys.service';
 import { ClientsService } from '../../src/clients/clients.service';
 import { KeysService } from '../../src/keys/keys.service';
 import { Signer } from '../../src/keys/signer';
+import { TenantsService } from '../../src/tenants/tenants.service';
 import { createTenant, type TenantFixture } from '../support/fixtures';
 import { FakeClock } from '../support/fake-clock';
 import { freePort, startApp, testConfig, type TestApp } from '../support/test-app';
@@ -134,7 +137,15 @@ suite('examples/fastapi verifying Tessera tokens offline', () => {
 
     const examplePort = await freePort();
     api = `http://127.0.0.1:${examplePort}`;
-    example = await startExample(examplePort, { TESSERA_ISSUER: base, TESSERA_AUDIENCE: AUDIENCE });
+    // The revocation feed's credential: an API key of the system tenant holding revocations:read.
+    const system = await tessera.app.get(TenantsService).findBySlug('system');
+    const feed = await tessera.app.get(ApiKeysService).create({ tenantId: system!.id, name: 'fastapi example', scopes: ['revocations:read'] });
+    example = await startExample(examplePort, {
+      TESSERA_ISSUER: base,
+      TESSERA_AUDIENCE: AUDIENCE,
+      TESSERA_FEED_KEY_ID: feed.apiKey.id,
+      TESSERA_FEED_KEY: feed.key,
+    });
   });
 
   afterAll(async () => {
