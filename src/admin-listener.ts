@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyServerFactory } from 'fastify';
 import { createServer, type IncomingMessage } from 'node:http';
 import { NotFoundError } from './common/domain-errors';
+import { METRICS_PATH } from './metrics/metrics.service';
 
 /**
  * ADMIN_LISTEN (contract 4): one Fastify instance serves two HTTP servers, PORT and the admin
@@ -32,7 +33,8 @@ export class AdminListener {
   register(fastify: FastifyInstance): void {
     fastify.addHook('onRequest', (request, _reply, done) => {
       const route = request.routeOptions.url;
-      const adminRoute = route !== undefined && (route === '/admin' || route.startsWith('/admin/'));
+      // Contract 3: /metrics is served beside the admin API.
+      const adminRoute = route !== undefined && (route === '/admin' || route.startsWith('/admin/') || route === METRICS_PATH);
       if (adminRoute === this.adminRequests.has(request.raw)) return done();
       // The words of Nest's not-found handler. A domain error, not Nest's NotFoundException: the
       // filter answers problem+json for it on every path, where an HttpException on /token

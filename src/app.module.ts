@@ -9,6 +9,7 @@ import type { AppConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { KeysModule } from './keys/keys.module';
 import { TenantsModule } from './tenants/tenants.module';
 import { UsersModule } from './users/users.module';
@@ -35,6 +36,7 @@ export class AppModule {
         ClientsModule,
         ApiKeysModule,
         KeysModule,
+        MetricsModule,
         RevocationsModule,
         VerifyModule,
         AuthModule,

@@ -53,7 +53,13 @@ describe('ADMIN_LISTEN', () => {
     expect(await sut.dataSource.query(`SELECT 1 FROM tenants WHERE slug = 'never'`)).toEqual([]);
   });
 
-  it('serves nothing but /admin on the admin listener', async () => {
+  it('serves /metrics beside the admin API, not on the public port (contract 3)', async () => {
+    const res = await adminSide().get('/metrics').expect(200);
+    expect(res.text).toContain('tessera_http_requests_total');
+    await publicPort().get('/metrics').expect(404);
+  });
+
+  it('serves nothing but /admin and /metrics on the admin listener', async () => {
     const token = await adminSide().post('/token').type('form').send({ grant_type: 'password', client_id: 'admin-cli', username: 'admin', password: 'x' }).expect(404);
     expect(token.body).toEqual(notFound('POST', '/token'));
     for (const path of ['/.well-known/jwks.json', '/health/ready', '/me', '/docs', '/docs-json']) {

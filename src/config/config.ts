@@ -36,6 +36,8 @@ export interface AppConfig {
   readonly revocationCacheStaleness: number;
   /** Seconds audit events are kept. */
   readonly auditRetention: number;
+  /** GET /metrics and the hooks that count for it. */
+  readonly metricsEnabled: boolean;
   readonly trustProxy: boolean;
   readonly corsOrigins: readonly string[];
   readonly redisUrl: string | null;
@@ -134,6 +136,7 @@ const schema = z.object({
   ROUTE_POLICY_FILE: z.string().min(1).optional(),
   REVOCATION_CACHE_STALENESS: duration(1, 300).default('5s'),
   AUDIT_RETENTION: duration(86400, 3650 * 86400).default('90d'),
+  METRICS_ENABLED: bool.default('true'),
   TRUST_PROXY: bool.default('false'),
   CORS_ORIGINS: z.string().default(''),
   REDIS_URL: z
@@ -217,6 +220,7 @@ export function loadConfig(env: Env): AppConfig {
     routePolicy: routePolicy!,
     revocationCacheStaleness: e.REVOCATION_CACHE_STALENESS,
     auditRetention: e.AUDIT_RETENTION,
+    metricsEnabled: e.METRICS_ENABLED,
     trustProxy: e.TRUST_PROXY,
     corsOrigins,
     redisUrl: e.REDIS_URL ?? null,

@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, getSchemaPath, SwaggerModule, type OpenAPIObject, type OperationObject, type ResponseObject } from '@nestjs/swagger';
 import type { AppConfig } from '../config/config';
 import { JWKS_PATH } from '../keys/jwks.route';
+import { METRICS_PATH } from '../metrics/metrics.service';
 import { VERIFY_PATH } from '../verify/verify.route';
 import { JsonWebKeySet, OAuthErrorResponse } from './oauth.schemas';
 import { ProblemResponse } from './problem.schema';
@@ -45,6 +46,14 @@ function describe(config: AppConfig): string {
 export function complete(document: OpenAPIObject): OpenAPIObject {
   document.paths[JWKS_PATH] = { get: jwksOperation() };
   document.paths[VERIFY_PATH] = { get: verifyOperation(false) };
+  document.paths[METRICS_PATH] = {
+    get: {
+      tags: ['health'],
+      summary: 'Prometheus metrics (text format); on the admin listener when ADMIN_LISTEN is set',
+      operationId: 'metrics',
+      responses: { '200': { description: 'Prometheus text exposition format 0.0.4.', content: { 'text/plain': { schema: { type: 'string' } } } } },
+    },
+  };
   const pathForm = verifyOperation(true);
   document.paths[`${VERIFY_PATH}/{path}`] = { get: pathForm, post: pathForm, put: pathForm, patch: pathForm, delete: pathForm, options: pathForm };
   for (const item of Object.values(document.paths)) {
@@ -101,12 +110,17 @@ function verifyOperation(pathForm: boolean): OperationObject {
       header('X-Original-Method', 'nginx: the original method.'),
       header('X-Forwarded-Uri', 'Traefik: the original URI.'),
       header('X-Forwarded-Method', 'Traefik: the original method.'),
+      header('X-Real-IP', 'With TRUST_PROXY: the caller’s address as the proxy saw it, judged against an API key’s allowedIps (else X-Forwarded-For, else the peer).'),
       header('X-Auth-Request-Redirect-Status', '403: answer a 429 or 503 as 403 with X-Auth-Status (nginx auth_request passes only 2xx, 401, 403).'),
     ],
     responses: {
       [pathForm ? '200' : '204']: allowed,
       '401': { description: 'No credential, or an invalid, expired or revoked one (RFC 6750 challenge).', headers: challenge },
-      '403': { description: 'The route needs a scope the credential lacks, or no rule names the route.', headers: challenge },
+      '403': {
+        description:
+          'The route needs a scope the credential lacks, or no rule names the route (`error="insufficient_scope"` in the challenge); or an API key is used from an address outside its allowedIps (body `{"error":"access_denied"}`, challenge `Bearer realm="tessera"` without an error).',
+        headers: challenge,
+      },
       '503': { description: 'A credential not yet cached while the database is unreachable.', headers: { 'Retry-After': { schema: { type: 'integer' } } } },
     },
   };

@@ -13,6 +13,8 @@ export interface CurrentKey {
   readonly kid: string;
   readonly alg: SigningAlg;
   readonly privateKey: KeyObject;
+  /** When it started signing. */
+  readonly activatedAt: Date;
 }
 
 /**

@@ -118,7 +118,9 @@ export class KeysService implements OnApplicationBootstrap, OnApplicationShutdow
     // Decrypt the next key too: a wrong KEK must fail now, not at the next rotation.
     for (const key of keys.filter((k) => k.state === 'current' || k.state === 'next')) this.privateKeyOf(key);
     this.snapshot = new KeyRing(
-      current ? { kid: current.kid, alg: current.alg as SigningAlg, privateKey: this.privateKeyOf(current) } : null,
+      current
+        ? { kid: current.kid, alg: current.alg as SigningAlg, privateKey: this.privateKeyOf(current), activatedAt: current.activatedAt ?? current.createdAt }
+        : null,
       keys,
     );
     this.fingerprint = fingerprint;

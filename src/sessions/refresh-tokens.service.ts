@@ -6,6 +6,7 @@ import { Clock } from '../common/clock';
 import { randomToken, sha256 } from '../common/crypto';
 import { decodeCursor, pageOf, pageSize, type Page, type PageQuery } from '../common/pagination';
 import { HotQueries, type HotStatement } from '../database/hot-queries';
+import { MetricsService } from '../metrics/metrics.service';
 import {
   refusalReason,
   ROTATE,
@@ -75,6 +76,7 @@ export class RefreshTokensService {
     private readonly hot: HotQueries,
     private readonly clock: Clock,
     private readonly audit: AuditService,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** A new family (one login) and its first token, recorded with the login's audit event. */
@@ -239,6 +241,7 @@ export class RefreshTokensService {
    * every unexpired access token issued from it (by jti), and the event is recorded.
    */
   async recordReuse(row: RotationRow, context: { ip?: string | null; userAgent?: string | null }): Promise<void> {
+    this.metrics.reuseDetected.inc();
     await this.dataSource.transaction(async (m) => {
       await this.revokeFamilies({ tenantId: row.tenant_id, familyId: row.family_id }, 'refresh_token_reuse', m);
       await this.audit.record(

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { EntityManager, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
 import { HotQueries, type HotStatement } from '../database/hot-queries';
+import { MetricsService } from '../metrics/metrics.service';
 import type { Tenant } from '../tenants/tenant.entity';
 import { LockoutService } from './lockout.service';
 import { PasswordHasher } from './password-hasher';
@@ -76,6 +77,7 @@ export class UsersService {
     private readonly hasher: PasswordHasher,
     private readonly lockout: LockoutService,
     private readonly clock: Clock,
+    private readonly metrics: MetricsService,
   ) {}
 
   findById(tenantId: string, id: string): Promise<User | null> {
@@ -109,7 +111,9 @@ export class UsersService {
       : null;
     if (!row?.id) return this.hasher.verifyDummy(password).then(() => ({ tenant, user: null }));
     const user = { id: row.id, tenantId: row.tenant_id, username: row.username, passwordHash: row.password_hash, scopes: row.scopes };
-    if (!(await this.hasher.verify(row.password_hash, password))) {
+    const good = await this.hasher.verify(row.password_hash, password);
+    if (row.locked) this.metrics.lockedOut.inc();
+    if (!good) {
       if (!row.locked) this.countFailure(key, tenantId, row.id);
       return { tenant, user: null };
     }

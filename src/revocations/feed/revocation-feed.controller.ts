@@ -36,7 +36,7 @@ export class RevocationFeedController {
     @Req() req: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const { feed, etag } = await this.feed.read({ authorization, body: req.body, since: Array.isArray(since) ? '' : since });
+    const { feed, etag } = await this.feed.read({ authorization, ip: req.ip ?? null, body: req.body, since: Array.isArray(since) ? '' : since });
     reply.header('cache-control', 'no-cache').header('etag', etag);
     const ifNoneMatch = req.headers['if-none-match'];
     if (ifNoneMatch && matchesEtag(ifNoneMatch, etag)) {

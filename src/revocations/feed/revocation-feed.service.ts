@@ -19,6 +19,7 @@ export interface RevocationFeed {
 
 export interface FeedRequest {
   authorization?: string;
+  ip: string | null;
   body: unknown;
   since?: string;
 }
@@ -88,13 +89,13 @@ export class RevocationFeedService {
   private async authorize(req: FeedRequest): Promise<string> {
     const bearer = /^Bearer +(\S+) *$/i.exec(req.authorization ?? '');
     if (bearer) {
-      const verdict = await this.verifier.judge(bearer[1]);
+      const verdict = await this.verifier.judge(bearer[1], () => req.ip);
       if (!verdict.ok) throw new OAuthError('invalid_token', { detail: verdict.reason });
       if (!verdict.credential.scopes.includes(REVOCATIONS_READ_SCOPE)) throw new OAuthError('insufficient_scope', { detail: 'no revocations:read' });
       return verdict.credential.tenant.id;
     }
     const params = req.body === undefined || req.body === null ? {} : readParams(req.body);
-    const caller = await this.clientAuth.authenticate({ authorization: req.authorization, clientId: params.client_id, clientSecret: params.client_secret });
+    const caller = await this.clientAuth.authenticate({ authorization: req.authorization, clientId: params.client_id, clientSecret: params.client_secret }, req.ip);
     if (!caller.confidential) throw new OAuthError('invalid_client', { detail: 'public client at /revocations' });
     if (!caller.scopes.includes(REVOCATIONS_READ_SCOPE)) throw new OAuthError('insufficient_scope', { detail: 'no revocations:read' });
     return caller.tenantId;

@@ -1,0 +1,147 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Pool } from 'pg';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { OAUTH_ERROR_CODES } from '../docs/oauth.schemas';
+import type { AppConfig } from '../config/config';
+import { APP_CONFIG } from '../config/config.module';
+import { KeysService } from '../keys/keys.service';
+import { PasswordHasher } from '../users/password-hasher';
+import { RevocationCache } from '../verify/revocation-cache';
+
+export const METRICS_PATH = '/metrics';
+
+const GRANT_TYPES = new Set(['password', 'refresh_token', 'client_credentials']);
+const ERROR_CODES = new Set<string>([...OAUTH_ERROR_CODES, 'invalid_token', 'insufficient_scope']);
+const OAUTH_ROUTES = new Set(['/token', '/revoke', '/introspect', '/revocations']);
+const VERIFY_OUTCOMES: Record<number, string> = { 200: 'allowed', 204: 'allowed', 401: 'unauthenticated', 403: 'forbidden', 429: 'rate_limited', 503: 'unavailable' };
+
+/**
+ * Prometheus metrics (contract 3), one registry per app. Labels hold routes as Fastify matched
+ * them (`/admin/tenants/:tenantId`, never the URL), methods, statuses, grant types, outcomes
+ * and error codes from fixed sets: never a tenant, user, client or token id. Request, grant,
+ * throttling and /verify figures come from Fastify's response hooks, so no route or service
+ * carries counting code; the rest are read when Prometheus scrapes.
+ */
+@Injectable()
+export class MetricsService implements OnModuleInit {
+  readonly registry = new Registry();
+  private readonly requests = new Counter({ name: 'tessera_http_requests_total', help: 'HTTP responses by route, method and status.', labelNames: ['route', 'method', 'status'], registers: [this.registry] });
+  private readonly latency = new Histogram({
+    name: 'tessera_http_request_duration_seconds',
+    help: 'Time from request to response, by route, method and status class.',
+    labelNames: ['route', 'method', 'status_class'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  private readonly grants = new Counter({ name: 'tessera_grants_total', help: 'POST /token by grant type and outcome (success or the OAuth error code).', labelNames: ['grant_type', 'outcome'], registers: [this.registry] });
+  private readonly throttled = new Counter({ name: 'tessera_throttled_total', help: 'Requests refused 429 by the throttler, by OAuth route.', labelNames: ['route'], registers: [this.registry] });
+  private readonly verifyDecisions = new Counter({ name: 'tessera_verify_decisions_total', help: 'GET /verify decisions by outcome.', labelNames: ['outcome'], registers: [this.registry] });
+  /** Counted where they happen (refresh-tokens.service, users.service). */
+  readonly reuseDetected = new Counter({ name: 'tessera_refresh_reuse_detected_total', help: 'Refresh tokens presented again after use (the family was revoked).', registers: [this.registry] });
+  readonly lockedOut = new Counter({ name: 'tessera_locked_out_logins_total', help: 'Login attempts on a locked account.', registers: [this.registry] });
+
+  constructor(
+    private readonly http: HttpAdapterHost,
+    private readonly keys: KeysService,
+    private readonly cache: RevocationCache,
+    // Looked up when scraped: UsersModule injects this service, so it cannot be imported here.
+    private readonly moduleRef: ModuleRef,
+    dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    const pool = (dataSource.driver as PostgresDriver).master as Pool;
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    const keysRef = this.keys;
+    const interval = config.keyRotationInterval;
+    new Gauge({
+      name: 'tessera_signing_key_current_age_seconds',
+      help: 'Seconds since the current signing key started signing.',
+      registers,
+      collect() {
+        const since = keysRef.ring.current?.activatedAt;
+        this.set(since ? (Date.now() - since.getTime()) / 1000 : NaN);
+      },
+    });
+    new Gauge({
+      name: 'tessera_signing_key_next_rotation_seconds',
+      help: 'Seconds until the scheduled rotation is due (0 when due).',
+      registers,
+      collect() {
+        const since = keysRef.ring.current?.activatedAt;
+        this.set(since ? Math.max(0, since.getTime() / 1000 + interval - Date.now() / 1000) : NaN);
+      },
+    });
+    const cacheRef = this.cache;
+    new Gauge({
+      name: 'tessera_revocation_cache_age_seconds',
+      help: 'Seconds since /verify’s revocation cache last caught up with the database.',
+      registers,
+      collect() {
+        this.set(cacheRef.ageMs / 1000);
+      },
+    });
+    const refs = this.moduleRef;
+    new Gauge({
+      name: 'tessera_argon2_queue_length',
+      help: 'Passwords waiting for a hashing thread.',
+      registers,
+      collect() {
+        this.set(refs.get(PasswordHasher, { strict: false }).waiting);
+      },
+    });
+    new Gauge({
+      name: 'tessera_db_pool_connections',
+      help: 'Database pool connections by state.',
+      labelNames: ['state'],
+      registers,
+      collect() {
+        this.set({ state: 'total' }, pool.totalCount);
+        this.set({ state: 'idle' }, pool.idleCount);
+        this.set({ state: 'waiting' }, pool.waitingCount);
+      },
+    });
+  }
+
+  onModuleInit(): void {
+    if (!this.config.metricsEnabled) return;
+    const fastify = this.http.httpAdapter.getInstance<FastifyInstance>();
+    fastify.get(METRICS_PATH, async (_request, reply) => {
+      reply.header('content-type', this.registry.contentType).header('cache-control', 'no-store');
+      return this.registry.metrics();
+    });
+    // The OAuth error code is in the body the error responder wrote: read it as it goes out.
+    fastify.addHook('onSend', (request, reply, payload, done) => {
+      if (request.routeOptions.url === '/token') this.countGrant(request, reply, payload);
+      done(null, payload);
+    });
+    fastify.addHook('onResponse', (request, reply, done) => {
+      this.countResponse(request, reply);
+      done();
+    });
+  }
+
+  private countResponse(request: FastifyRequest, reply: FastifyReply): void {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const status = reply.statusCode;
+    this.requests.inc({ route, method: request.method, status });
+    this.latency.observe({ route, method: request.method, status_class: `${Math.floor(status / 100)}xx` }, reply.elapsedTime / 1000);
+    if (status === 429 && OAUTH_ROUTES.has(route)) this.throttled.inc({ route });
+    if (route === '/verify' || route === '/verify/*') this.verifyDecisions.inc({ outcome: VERIFY_OUTCOMES[status] ?? 'error' });
+  }
+
+  private countGrant(request: FastifyRequest, reply: FastifyReply, payload: unknown): void {
+    const raw = (request.body as Record<string, unknown> | undefined)?.grant_type;
+    const grantType = typeof raw === 'string' && GRANT_TYPES.has(raw) ? raw : 'other';
+    let outcome = 'success';
+    if (reply.statusCode !== 200) {
+      const match = typeof payload === 'string' ? /"error":"([a-z_]+)"/.exec(payload) : null;
+      outcome = match && ERROR_CODES.has(match[1]) ? match[1] : 'error';
+    }
+    this.grants.inc({ grant_type: grantType, outcome });
+  }
+}
