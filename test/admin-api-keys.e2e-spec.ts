@@ -39,6 +39,8 @@ describe('admin API: API keys', () => {
       scopes: ['ocr:infer'],
       key: expect.stringMatching(/^tsk_[A-Za-z0-9_-]{65}$/),
       expiresAt: null,
+      allowedIps: null,
+      previousKeyExpiresAt: null,
       lastUsedAt: null,
       revokedAt: null,
       createdBy: subOf(platform),
@@ -62,7 +64,7 @@ describe('admin API: API keys', () => {
 
     const events = await audit(apiKey.id);
     expect(events).toEqual([
-      { action: 'api_key.created', actor: subOf(platform), details: { name: 'ocr-worker', scopes: ['ocr:infer'], expiresAt: null } },
+      { action: 'api_key.created', actor: subOf(platform), details: { name: 'ocr-worker', scopes: ['ocr:infer'], expiresAt: null, allowedIps: null } },
       { action: 'api_key.revoked', actor: subOf(platform), details: { name: 'ocr-worker' } },
     ]);
     expect(JSON.stringify(events)).not.toContain(key.slice(10));

@@ -39,6 +39,7 @@ describe('admin API: clients', () => {
       grantTypes: ['client_credentials'],
       scopes: ['ocr:infer'],
       audience: 'https://ocr.example.com',
+      allowedIps: null,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
       secretRotatedAt: null,
@@ -54,7 +55,7 @@ describe('admin API: clients', () => {
     const [row] = await sut.dataSource.query(`SELECT * FROM clients WHERE id = $1`, [client.id]);
     expect(JSON.stringify(row)).not.toContain(clientSecret);
     const audit = await auditActions(client.id);
-    expect(audit).toEqual([{ action: 'client.created', details: { clientId: client.clientId, type: 'confidential', grantTypes: ['client_credentials'], scopes: ['ocr:infer'] } }]);
+    expect(audit).toEqual([{ action: 'client.created', details: { clientId: client.clientId, type: 'confidential', grantTypes: ['client_credentials'], scopes: ['ocr:infer'], allowedIps: null } }]);
   });
 
   it('creates a public client without a secret; it may not have client_credentials or rotate a secret', async () => {

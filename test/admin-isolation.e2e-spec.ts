@@ -108,6 +108,7 @@ describe('admin API: isolation matrix', () => {
     { method: 'post', path: 'T/api-keys', kind: 'tenant', ok: 201, setup: async () => ({ path: `${T()}/api-keys`, body: { name: 'n', scopes: [] } }) },
     { method: 'get', path: 'T/api-keys/:id', kind: 'tenant', ok: 200, setup: async () => ({ path: `${T()}/api-keys/${(await apiKey()).id}` }) },
     { method: 'delete', path: 'T/api-keys/:id', kind: 'tenant', ok: 204, setup: async () => ({ path: `${T()}/api-keys/${(await apiKey()).id}` }) },
+    { method: 'post', path: 'T/api-keys/:id/rotate', kind: 'tenant', ok: 200, setup: async () => ({ path: `${T()}/api-keys/${(await apiKey()).id}/rotate`, body: { graceSeconds: 60 } }) },
     { method: 'get', path: '/admin/audit-events?tenant_id=T', kind: 'tenant', ok: 200, setup: async () => ({ path: `/admin/audit-events?tenant_id=${a.id}` }) },
     { method: 'get', path: '/admin/keys', kind: 'platform', ok: 200 },
     { method: 'post', path: '/admin/keys/rotate', kind: 'platform', ok: 200 },

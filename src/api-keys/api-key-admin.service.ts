@@ -4,13 +4,16 @@ import { DataSource, type EntityManager, type Repository } from 'typeorm';
 import { checkChangeable, grantableScopes, type Actor } from '../auth/admin-policy';
 import { AuditService } from '../audit/audit.service';
 import { Clock } from '../common/clock';
-import { InvalidInputError, NotFoundError } from '../common/domain-errors';
+import { ConflictError, InvalidInputError, NotFoundError } from '../common/domain-errors';
 import { keysetPage, type Page, type PageQuery } from '../common/pagination';
 import { RevocationsService } from '../revocations/revocations.service';
 import { TenantDirectory } from '../tenants/tenant-directory';
+import { hashSecret } from '../clients/client-secret';
 import { ApiKey } from './api-key.entity';
+import { newApiKey } from './api-key-format';
 import { ApiKeysService } from './api-keys.service';
 import type { CreateApiKeyDto } from './dto/create-api-key.dto';
+import type { RotateApiKeyDto } from './dto/rotate-api-key.dto';
 import { toApiKeyResponse, type ApiKeyResponse, type CreatedApiKeyResponse } from './dto/api-key.response';
 
 /**
@@ -49,8 +52,8 @@ export class ApiKeyAdminService {
     const expiresAt = dto.expiresAt ? new Date(dto.expiresAt) : null;
     if (expiresAt && expiresAt <= this.clock.now()) throw new InvalidInputError('must be in the future', 'expiresAt');
     return this.dataSource.transaction(async (m) => {
-      const { apiKey, key } = await this.apiKeys.create({ tenantId, name: dto.name, scopes, expiresAt, createdBy: actor.id }, m);
-      const details = { name: apiKey.name, scopes: apiKey.scopes, expiresAt: apiKey.expiresAt };
+      const { apiKey, key } = await this.apiKeys.create({ tenantId, name: dto.name, scopes, expiresAt, allowedIps: dto.allowedIps ?? null, createdBy: actor.id }, m);
+      const details = { name: apiKey.name, scopes: apiKey.scopes, expiresAt: apiKey.expiresAt, allowedIps: apiKey.allowedIps };
       await this.audit.recordAdmin(actor, { action: 'api_key.created', tenantId, target: apiKey.id, details }, m);
       return { ...toApiKeyResponse(apiKey), key };
     });
@@ -71,6 +74,31 @@ export class ApiKeyAdminService {
       // The access tokens it obtained by client_credentials go with it.
       await this.revocations.notBefore(m, tenantId, id, 'api_key_revoked');
       await this.audit.recordAdmin(actor, { action: 'api_key.revoked', tenantId, target: id, details: { name: apiKey.name } }, m);
+    });
+  }
+
+  /**
+   * A new secret for the same key: same id (so the same id part in the key), scopes, expiry and
+   * allowedIps. The old secret keeps working for `graceSeconds` (0: it stops at once), at
+   * /token at once and at /verify within REVOCATION_CACHE_STALENESS (the row's trigger tells
+   * every instance's cache). Only one previous secret is kept: rotating again during a grace
+   * ends the grace of the secret before. Access tokens already issued are not affected.
+   */
+  async rotate(actor: Actor, tenantId: string, id: string, dto: RotateApiKeyDto): Promise<CreatedApiKeyResponse> {
+    const graceSeconds = dto.graceSeconds ?? 0;
+    return this.dataSource.transaction(async (m) => {
+      const apiKey = await this.require(tenantId, id, m);
+      checkChangeable(actor, apiKey);
+      if (apiKey.revokedAt) throw new ConflictError('A revoked API key cannot be rotated.');
+      const key = newApiKey(apiKey.id);
+      const graceEnds = graceSeconds > 0 ? new Date(this.clock.now().getTime() + graceSeconds * 1000) : null;
+      apiKey.previousSecretHash = graceEnds ? apiKey.secretHash : null;
+      apiKey.previousSecretExpiresAt = graceEnds;
+      apiKey.secretHash = hashSecret(key);
+      const { secretHash, previousSecretHash, previousSecretExpiresAt } = apiKey;
+      await m.getRepository(ApiKey).update({ tenantId, id }, { secretHash, previousSecretHash, previousSecretExpiresAt });
+      await this.audit.recordAdmin(actor, { action: 'api_key.rotated', tenantId, target: id, details: { graceSeconds } }, m);
+      return { ...toApiKeyResponse(apiKey), key };
     });
   }
 

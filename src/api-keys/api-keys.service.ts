@@ -3,10 +3,11 @@ import { isUUID } from 'class-validator';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager, Repository } from 'typeorm';
-import { hashSecret, secretMatches } from '../clients/client-secret';
+import { hashSecret } from '../clients/client-secret';
 import { Clock } from '../common/clock';
 import { ApiKey } from './api-key.entity';
 import { API_KEY_PREFIX, newApiKey } from './api-key-format';
+import { apiKeySecretMatches } from './api-key-secret';
 
 const LAST_USED_EVERY_MS = 60_000;
 
@@ -15,6 +16,8 @@ export interface NewApiKey {
   name: string;
   scopes: string[];
   expiresAt?: Date | null;
+  /** CIDRs it may be used from; null or absent: any address. */
+  allowedIps?: string[] | null;
   createdBy?: string | null;
 }
 
@@ -42,18 +45,27 @@ export class ApiKeysService {
         secretHash: hashSecret(key),
         scopes: input.scopes,
         expiresAt: input.expiresAt ?? null,
+        allowedIps: input.allowedIps ?? null,
+        previousSecretHash: null,
+        previousSecretExpiresAt: null,
         createdBy: input.createdBy ?? null,
       }),
     );
     return { apiKey, key };
   }
 
-  /** The live key with this id and secret, or null (unknown, wrong secret, revoked, expired). */
+  /**
+   * The live key with this id and secret, or null (unknown, wrong secret, revoked, expired).
+   * After a rotation the previous secret counts too until its grace ends. Where the caller may
+   * use it from (allowedIps) is the caller's check: ClientAuthService judges keys and clients alike.
+   */
   async authenticate(id: string, secret: string): Promise<ApiKey | null> {
     if (!isUUID(id)) return null;
     const apiKey = await this.keys.findOneBy({ id });
-    if (!apiKey || !secretMatches(secret, apiKey.secretHash)) return null;
+    if (!apiKey) return null;
     const now = this.clock.now();
+    const secrets = { secretHash: apiKey.secretHash, previousSecretHash: apiKey.previousSecretHash, previousSecretExpiresAt: apiKey.previousSecretExpiresAt?.getTime() ?? null };
+    if (!apiKeySecretMatches(secret, secrets, now.getTime())) return null;
     if (apiKey.revokedAt || (apiKey.expiresAt && apiKey.expiresAt <= now)) return null;
     this.touch(apiKey.id, now);
     return apiKey;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ApiKeysService } from '../api-keys/api-keys.service';
+import { ipAllowed } from '../clients/allowed-ips';
 import { secretMatches } from '../clients/client-secret';
 import { ClientsService } from '../clients/clients.service';
 import { OAuthError } from '../common/oauth-error';
@@ -60,7 +61,13 @@ export class ClientAuthService {
     private readonly apiKeys: ApiKeysService,
   ) {}
 
-  async authenticate(input: ClientCredentialsInput): Promise<AuthenticatedClient> {
+  /**
+   * `ip` is the caller's address (Fastify's request.ip: X-Forwarded-For only with TRUST_PROXY),
+   * judged against the credential's allowedIps. It is a required argument so that no endpoint
+   * that authenticates a client can forget it; null (unknown) passes only a credential without
+   * allowedIps.
+   */
+  async authenticate(input: ClientCredentialsInput, ip: string | null): Promise<AuthenticatedClient> {
     const { id, secret } = readClientCredentials(input);
     const client = await this.clients.findByClientId(id);
     if (client) {
@@ -69,6 +76,9 @@ export class ClientAuthService {
       if (confidential ? !secret || !secretMatches(secret, client.secretHash!) : secret !== null) {
         throw new OAuthError('invalid_client', { detail: `bad credentials for client ${id}` });
       }
+      // Checked after the secret, so the log tells a good secret from the wrong place apart from a
+      // wrong one; the caller gets the same answer either way.
+      if (!ipAllowed(client.allowedIps, ip)) throw addressRefused(id, ip);
       return {
         kind: 'client',
         pk: client.id,
@@ -82,6 +92,7 @@ export class ClientAuthService {
     }
     const apiKey = secret ? await this.apiKeys.authenticate(id, secret) : null;
     if (!apiKey) throw new OAuthError('invalid_client', { detail: `unknown client ${id}` });
+    if (!ipAllowed(apiKey.allowedIps, ip)) throw addressRefused(id, ip);
     return {
       kind: 'api_key',
       pk: apiKey.id,
@@ -93,4 +104,9 @@ export class ClientAuthService {
       audience: null,
     };
   }
+}
+
+/** The same invalid_client as a wrong secret: a caller outside the list learns nothing more. */
+function addressRefused(id: string, ip: string | null): OAuthError {
+  return new OAuthError('invalid_client', { detail: `client ${id} not allowed from ${ip ?? 'an unknown address'}` });
 }

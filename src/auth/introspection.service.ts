@@ -61,7 +61,7 @@ export class IntrospectionService {
 
   /** RFC 7662 §2.1: the caller must authenticate; a public client cannot. */
   private async authenticate(params: Record<string, string>, context: TokenRequestContext): Promise<AuthenticatedClient> {
-    const caller = await this.clientAuth.authenticate({ authorization: context.authorization, clientId: params.client_id, clientSecret: params.client_secret });
+    const caller = await this.clientAuth.authenticate({ authorization: context.authorization, clientId: params.client_id, clientSecret: params.client_secret }, context.ip);
     if (!caller.confidential) throw new OAuthError('invalid_client', { detail: 'public client at /introspect' });
     return caller;
   }

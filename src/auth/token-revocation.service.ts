@@ -28,7 +28,7 @@ export class TokenRevocationService {
   async revoke(body: unknown, context: TokenRequestContext): Promise<void> {
     const params = readParams(body);
     // Public clients may revoke too (§2.1): they prove the client_id, the token proves the rest.
-    const caller = await this.clientAuth.authenticate({ authorization: context.authorization, clientId: params.client_id, clientSecret: params.client_secret });
+    const caller = await this.clientAuth.authenticate({ authorization: context.authorization, clientId: params.client_id, clientSecret: params.client_secret }, context.ip);
     const token = params.token;
     if (!token) throw invalidRequest('token');
     // §2.1: the hint only orders the search; both kinds are tried.

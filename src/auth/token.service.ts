@@ -31,11 +31,11 @@ export class TokenService {
     if (!grantType) throw invalidRequest('grant_type');
     const handler = this.handlers.get(grantType);
     if (!handler) throw new OAuthError('unsupported_grant_type', { detail: `grant_type ${grantType.slice(0, 50)}` });
-    const client = await this.clientAuth.authenticate({
-      authorization: context.authorization,
-      clientId: params.client_id,
-      clientSecret: params.client_secret,
-    });
+    // Every grant: a client or key limited by address is refused from elsewhere before any grant runs.
+    const client = await this.clientAuth.authenticate(
+      { authorization: context.authorization, clientId: params.client_id, clientSecret: params.client_secret },
+      context.ip,
+    );
     if (!client.grantTypes.includes(grantType)) {
       throw new OAuthError('unauthorized_client', { detail: `${client.clientId} may not use ${grantType}` });
     }

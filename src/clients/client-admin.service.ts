@@ -13,7 +13,7 @@ import { TenantDirectory } from '../tenants/tenant-directory';
 import { Client } from './client.entity';
 import { hashSecret, newSecret } from './client-secret';
 import { ClientsService } from './clients.service';
-import { checkGrantTypes } from './credential-rules';
+import { checkAllowedIps, checkGrantTypes } from './credential-rules';
 import type { CreateClientDto } from './dto/create-client.dto';
 import { toClientResponse, toClientWithSecret, type ClientResponse, type ClientWithSecretResponse } from './dto/client.response';
 import type { UpdateClientDto } from './dto/update-client.dto';
@@ -54,21 +54,23 @@ export class ClientAdminService {
   async create(actor: Actor, tenantId: string, dto: CreateClientDto): Promise<ClientWithSecretResponse> {
     const tenant = await this.directory.require(tenantId);
     checkGrantTypes(dto.type, dto.grantTypes);
+    checkAllowedIps(dto.type, dto.allowedIps);
     const scopes = grantableScopes(actor, tenant, dto.scopes);
     return this.dataSource.transaction(async (m) => {
       const { client, secret } = await this.clients.create(
-        { tenantId, name: dto.name, type: dto.type, grantTypes: dto.grantTypes, scopes, audience: dto.audience ?? null },
+        { tenantId, name: dto.name, type: dto.type, grantTypes: dto.grantTypes, scopes, audience: dto.audience ?? null, allowedIps: dto.allowedIps ?? null },
         m,
       );
-      const details = { clientId: client.clientId, type: client.type, grantTypes: client.grantTypes, scopes: client.scopes };
+      const details = { clientId: client.clientId, type: client.type, grantTypes: client.grantTypes, scopes: client.scopes, allowedIps: client.allowedIps };
       await this.audit.recordAdmin(actor, { action: 'client.created', tenantId, target: client.id, details }, m);
       return toClientWithSecret(client, secret);
     });
   }
 
   /**
-   * Name, grant types, scopes and audience. Narrowed grants and scopes apply to live sessions
-   * from their next refresh (the refresh grant intersects with the client as it is then).
+   * Name, grant types, scopes, audience and allowedIps. Narrowed grants and scopes apply to
+   * live sessions from their next refresh (the refresh grant intersects with the client as it
+   * is then); so does allowedIps, checked whenever the client authenticates.
    */
   async update(actor: Actor, tenantId: string, id: string, dto: UpdateClientDto): Promise<ClientResponse> {
     const tenant = await this.directory.require(tenantId);
@@ -93,9 +95,15 @@ export class ClientAdminService {
         client.audience = dto.audience;
         changed.push('audience');
       }
+      if (dto.allowedIps !== undefined) {
+        checkAllowedIps(client.type, dto.allowedIps);
+        client.allowedIps = dto.allowedIps;
+        changed.push('allowedIps');
+      }
       client.updatedAt = this.clock.now();
       const result = await m.getRepository(Client).save(client);
-      await this.audit.recordAdmin(actor, { action: 'client.updated', tenantId, target: id, details: { clientId: client.clientId, changed } }, m);
+      const details = { clientId: client.clientId, changed, ...(dto.allowedIps !== undefined ? { allowedIps: client.allowedIps } : {}) };
+      await this.audit.recordAdmin(actor, { action: 'client.updated', tenantId, target: id, details }, m);
       return result;
     });
     this.clients.forget(saved.clientId);

@@ -11,6 +11,8 @@ export type ClientType = 'public' | 'confidential';
 @Index('clients_tenant_idx', ['tenantId'])
 @Check('clients_type_check', "(type = ANY (ARRAY['public'::text, 'confidential'::text]))")
 @Check('clients_secret_iff_confidential', "((type = 'confidential'::text) = (secret_hash IS NOT NULL))")
+@Check('clients_allowed_ips_not_empty', '((allowed_ips IS NULL) OR (cardinality(allowed_ips) > 0))')
+@Check('clients_allowed_ips_confidential', "((allowed_ips IS NULL) OR (type = 'confidential'::text))")
 export class Client {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'clients_pkey' }) id: string;
   @Column('uuid', { name: 'tenant_id' }) tenantId: string;
@@ -21,6 +23,8 @@ export class Client {
   @Column('text', { name: 'grant_types', array: true, default: () => "'{}'" }) grantTypes: string[];
   @Column('text', { array: true, default: () => "'{}'" }) scopes: string[];
   @Column('text', { nullable: true }) audience: string | null;
+  /** CIDRs a confidential client may authenticate from; null: any address. */
+  @Column('text', { name: 'allowed_ips', array: true, nullable: true }) allowedIps: string[] | null;
   @Column('timestamptz', { name: 'secret_rotated_at', nullable: true }) secretRotatedAt: Date | null;
   @Column('timestamptz', { name: 'created_at', default: () => 'now()' }) createdAt: Date;
   @Column('timestamptz', { name: 'updated_at', default: () => 'now()' }) updatedAt: Date;

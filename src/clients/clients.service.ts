@@ -12,6 +12,8 @@ export interface NewClient {
   grantTypes: string[];
   scopes: string[];
   audience?: string | null;
+  /** CIDRs a confidential client may authenticate from; null or absent: any address. */
+  allowedIps?: string[] | null;
   /** Defaults to a new UUID; the bootstrap names its client `admin-cli`. */
   clientId?: string;
 }
@@ -63,6 +65,7 @@ export class ClientsService {
         grantTypes: input.grantTypes,
         scopes: input.scopes,
         audience: input.audience ?? null,
+        allowedIps: input.allowedIps ?? null,
       }),
     );
     return { client, secret };

@@ -11,3 +11,11 @@ export function checkGrantTypes(type: ClientType, grantTypes: readonly string[])
     throw new InvalidInputError('client_credentials needs a confidential client', 'grantTypes');
   }
 }
+
+/**
+ * An address list belongs on a credential that proves who is calling. A public client proves
+ * nothing (its client_id is no secret), so a list on it would suggest a control that is not there.
+ */
+export function checkAllowedIps(type: ClientType, allowedIps: readonly string[] | null | undefined): void {
+  if (type === 'public' && allowedIps) throw new InvalidInputError('only a confidential client can be restricted by address', 'allowedIps');
+}

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { jwtVerify, type JWTHeaderParameters, type KeyLike } from 'jose';
-import { secretMatches } from '../clients/client-secret';
 import { Clock } from '../common/clock';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { CLOCK_SKEW, KeysService } from '../keys/keys.service';
 import { parseApiKey } from '../api-keys/api-key-format';
+import { apiKeySecretMatches } from '../api-keys/api-key-secret';
 import { tenantScopes } from '../auth/scopes';
 import { RevocationCache, type ApiKeyView, type TenantView } from './revocation-cache';
 
@@ -36,7 +36,14 @@ export interface Credential {
   readonly claims: AccessClaims | null;
 }
 
-export type Verdict = { ok: true; credential: Credential } | { ok: false; reason: string };
+/**
+ * `addressRefused`: the credential is good but may not be used from the caller's address
+ * (allowedIps), which is no reason to call it invalid: /verify answers 403, not 401.
+ */
+export type Verdict = { ok: true; credential: Credential } | { ok: false; reason: string; addressRefused?: true };
+
+/** The caller's address, read only for a credential limited by address (so most calls never compute it). */
+export type CallerAddress = () => string | null;
 
 /** A bearer token is at most this long; anything longer is refused before any parsing. */
 const MAX_TOKEN_LENGTH = 4096;
@@ -63,9 +70,12 @@ export class AccessTokenVerifier {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** A JWT or an API key: synchronous when everything it needs is cached. */
-  judge(token: string): Verdict | Promise<Verdict> {
-    if (token.startsWith('tsk_')) return this.judgeApiKey(token);
+  /**
+   * A JWT or an API key: synchronous when everything it needs is cached. `address` matters only
+   * to an API key with allowedIps; a JWT was judged by address when it was issued.
+   */
+  judge(token: string, address: CallerAddress): Verdict | Promise<Verdict> {
+    if (token.startsWith('tsk_')) return this.judgeApiKey(token, address);
     return this.judgeJwt(token);
   }
 
@@ -145,17 +155,20 @@ export class AccessTokenVerifier {
   }
 
   /** Contract 2.6: an API key presented directly, found by the id part of the key itself. */
-  judgeApiKey(key: string): Verdict | Promise<Verdict> {
+  judgeApiKey(key: string, address: CallerAddress): Verdict | Promise<Verdict> {
     const id = parseApiKey(key);
     if (!id) return refuse('malformed API key');
     const view = this.cache.apiKey(id);
-    if (view === undefined) return this.cache.loadApiKey(id).then((loaded) => this.withApiKey(key, loaded));
-    return this.withApiKey(key, view);
+    if (view === undefined) return this.cache.loadApiKey(id).then((loaded) => this.withApiKey(key, loaded, address));
+    return this.withApiKey(key, view, address);
   }
 
-  private withApiKey(key: string, view: ApiKeyView | null): Verdict | Promise<Verdict> {
-    if (!view || !secretMatches(key, view.secretHash)) return refuse('unknown API key or wrong secret');
-    if (view.revoked || (view.expiresAt !== null && view.expiresAt <= this.clock.now().getTime())) return refuse('API key revoked or expired');
+  private withApiKey(key: string, view: ApiKeyView | null, address: CallerAddress): Verdict | Promise<Verdict> {
+    const now = this.clock.now().getTime();
+    // The previous secret counts until its grace ends, by this clock: no refresh is needed for it to stop.
+    if (!view || !apiKeySecretMatches(key, view, now)) return refuse('unknown API key or wrong secret');
+    if (view.revoked || (view.expiresAt !== null && view.expiresAt <= now)) return refuse('API key revoked or expired');
+    if (view.allowedIps && !view.allowedIps.allows(address())) return { ok: false, reason: 'API key not allowed from this address', addressRefused: true };
     const tenant = this.cache.tenant(view.tenantId);
     if (tenant === undefined) return this.cache.loadTenant(view.tenantId).then((loaded) => this.apiKeyVerdict(view, loaded));
     return this.apiKeyVerdict(view, tenant);

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { AllowedIps } from '../clients/allowed-ips';
 import { Clock } from '../common/clock';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
@@ -18,6 +19,11 @@ export interface ApiKeyView {
   readonly id: string;
   readonly tenantId: string;
   readonly secretHash: string;
+  /** After a rotation with a grace period: the replaced secret's hash, and when it stops (epoch ms). */
+  readonly previousSecretHash: string | null;
+  readonly previousSecretExpiresAt: number | null;
+  /** Parsed once when the row is loaded, not per request; null: any address. */
+  readonly allowedIps: AllowedIps | null;
   readonly scopes: readonly string[];
   /** Epoch ms, or null for a key that does not expire. */
   readonly expiresAt: number | null;
@@ -56,7 +62,8 @@ const TENANTS: HotStatement = {
 };
 const API_KEY: HotStatement = {
   name: 'revocation_api_key',
-  text: `SELECT id, tenant_id, secret_hash, scopes, expires_at, revoked_at IS NOT NULL AS revoked FROM api_keys WHERE id = $1`,
+  text: `SELECT id, tenant_id, secret_hash, previous_secret_hash, previous_secret_expires_at, allowed_ips, scopes, expires_at, revoked_at IS NOT NULL AS revoked
+           FROM api_keys WHERE id = $1`,
 };
 const TOUCH_API_KEYS: HotStatement = {
   name: 'revocation_touch_api_keys',
@@ -180,16 +187,7 @@ export class RevocationCache implements OnApplicationBootstrap, OnApplicationShu
         .rows<ApiKeyRow>(API_KEY, [id])
         .then((rows) => {
           const row = rows[0];
-          const view: ApiKeyView | null = row
-            ? {
-                id: row.id,
-                tenantId: row.tenant_id,
-                secretHash: row.secret_hash,
-                scopes: row.scopes,
-                expiresAt: row.expires_at ? row.expires_at.getTime() : null,
-                revoked: row.revoked,
-              }
-            : null;
+          const view = row ? toApiKeyView(row) : null;
           if (this.apiKeys.size >= MAX_API_KEYS) this.apiKeys.delete(this.apiKeys.keys().next().value!);
           this.apiKeys.set(id, view);
           return view;
@@ -314,9 +312,26 @@ interface ApiKeyRow {
   id: string;
   tenant_id: string;
   secret_hash: string;
+  previous_secret_hash: string | null;
+  previous_secret_expires_at: Date | null;
+  allowed_ips: string[] | null;
   scopes: string[];
   expires_at: Date | null;
   revoked: boolean;
+}
+
+function toApiKeyView(row: ApiKeyRow): ApiKeyView {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    secretHash: row.secret_hash,
+    previousSecretHash: row.previous_secret_hash,
+    previousSecretExpiresAt: row.previous_secret_expires_at ? row.previous_secret_expires_at.getTime() : null,
+    allowedIps: AllowedIps.of(row.allowed_ips),
+    scopes: row.scopes,
+    expiresAt: row.expires_at ? row.expires_at.getTime() : null,
+    revoked: row.revoked,
+  };
 }
 
 function toTenantView(row: TenantRow): TenantView {

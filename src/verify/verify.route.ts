@@ -15,6 +15,7 @@ const DESCRIPTIONS: Record<string, string> = {
   invalid_request: 'The request carries more than one credential.',
   insufficient_scope: 'The access token does not carry the scope this request needs.',
   temporarily_unavailable: 'The service is temporarily unavailable; try again later.',
+  access_denied: 'This credential may not be used from this address.',
 };
 
 /**
@@ -32,6 +33,8 @@ export function registerVerifyRoute(fastify: FastifyInstance, verify: VerifyServ
     const decision = verify.decide({
       authorization: h.authorization,
       apiKey: single(h['x-api-key']),
+      ip: () => request.ip,
+      realIp: single(h['x-real-ip']),
       methods: pathForm ? [request.method, single(h['x-original-method']), single(h['x-forwarded-method'])] : [single(h['x-original-method']), single(h['x-forwarded-method'])],
       uris: pathForm ? [request.url.slice(prefixLength), single(h['x-original-uri']), single(h['x-forwarded-uri'])] : [single(h['x-original-uri']), single(h['x-forwarded-uri'])],
     });
@@ -91,6 +94,13 @@ function send(reply: FastifyReply, decision: Decision, pathForm: boolean, redire
     const scope = decision.scopes.length ? `, scope="${decision.scopes.join(' ')}"` : '';
     reply.header('www-authenticate', `Bearer realm="tessera", error="insufficient_scope"${scope}`);
     return reply.code(403).send({ error: 'insufficient_scope', error_description: DESCRIPTIONS.insufficient_scope });
+  }
+  if (decision.kind === 'denied') {
+    // The credential is valid; it is the place it is used from that is refused (allowedIps). No
+    // RFC 6750 error code fits (insufficient_scope would send the client after a scope that
+    // cannot help), so the challenge carries none and the body says access_denied.
+    reply.header('www-authenticate', 'Bearer realm="tessera"');
+    return reply.code(403).send({ error: 'access_denied', error_description: DESCRIPTIONS.access_denied });
   }
   const status = forced ?? 503;
   reply.header('retry-after', '5');

@@ -9,6 +9,13 @@ import { RouteMatcher } from './route-policy';
 export interface VerifyRequest {
   readonly authorization: string | undefined;
   readonly apiKey: string | undefined;
+  /**
+   * Fastify's request.ip: the peer, or with TRUST_PROXY the address X-Forwarded-For names by
+   * Fastify's hop rule. A function, since only an API key with allowedIps needs it.
+   */
+  readonly ip: () => string | undefined;
+  /** X-Real-IP as the proxy sent it; honoured, in place of ip, only with TRUST_PROXY. */
+  readonly realIp: string | undefined;
   /** Candidates for the original method and URI: every one the proxy sent must agree. */
   readonly methods: readonly (string | undefined)[];
   readonly uris: readonly (string | undefined)[];
@@ -18,6 +25,8 @@ export type Decision =
   | { readonly kind: 'allow'; readonly credential: Credential }
   | { readonly kind: 'unauthenticated'; readonly error: 'invalid_token' | 'invalid_request' | null; readonly detail: string }
   | { readonly kind: 'forbidden'; readonly scopes: readonly string[]; readonly detail: string }
+  /** A good credential used from an address its allowedIps leave out: no scope would help. */
+  | { readonly kind: 'denied'; readonly detail: string }
   | { readonly kind: 'unavailable'; readonly detail: string };
 
 export const MODEL_SCOPE_PREFIX = 'model:';
@@ -30,12 +39,14 @@ const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
 @Injectable()
 export class VerifyService {
   private readonly matcher: RouteMatcher;
+  private readonly trustProxy: boolean;
 
   constructor(
     private readonly verifier: AccessTokenVerifier,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.matcher = new RouteMatcher(config.routePolicy);
+    this.trustProxy = config.trustProxy;
   }
 
   decide(req: VerifyRequest): Decision | Promise<Decision> {
@@ -43,7 +54,7 @@ export class VerifyService {
     if (typeof token !== 'string') return token;
     let verdict: Verdict | Promise<Verdict>;
     try {
-      verdict = this.verifier.judge(token);
+      verdict = this.verifier.judge(token, () => this.callerAddress(req));
     } catch (err) {
       return failed(err);
     }
@@ -51,8 +62,21 @@ export class VerifyService {
     return this.authorize(verdict, req);
   }
 
+  /**
+   * Who is calling, as the trusted proxy reports it: its X-Real-IP when it sent one, else
+   * Fastify's request.ip. Without TRUST_PROXY both headers could be the caller's own writing,
+   * so only the peer address counts (request.ip is then the peer).
+   */
+  private callerAddress(req: VerifyRequest): string | null {
+    if (this.trustProxy && req.realIp !== undefined) return req.realIp.trim() || null;
+    return req.ip() ?? null;
+  }
+
   private authorize(verdict: Verdict, req: VerifyRequest): Decision {
-    if (!verdict.ok) return { kind: 'unauthenticated', error: 'invalid_token', detail: verdict.reason };
+    if (!verdict.ok) {
+      if (verdict.addressRefused) return { kind: 'denied', detail: verdict.reason };
+      return { kind: 'unauthenticated', error: 'invalid_token', detail: verdict.reason };
+    }
     const { credential } = verdict;
     const audience = this.matcher.policy.audience;
     if (audience && credential.claims && ![credential.claims.aud].flat().includes(audience)) {

@@ -10,6 +10,8 @@ export class ClientResponse {
   @ApiProperty({ enum: GRANT_TYPES, isArray: true }) grantTypes: string[];
   @ApiProperty({ type: [String] }) scopes: string[];
   @ApiProperty({ nullable: true, type: String, description: 'null: the configured default audience.' }) audience: string | null;
+  @ApiProperty({ nullable: true, type: [String], example: ['10.0.0.0/8'], description: 'CIDRs the client may authenticate from; null: any address.' })
+  allowedIps: string[] | null;
   @ApiProperty() createdAt: Date;
   @ApiProperty() updatedAt: Date;
   @ApiProperty({ nullable: true, type: Date, description: 'When the secret was last rotated; null if never.' }) secretRotatedAt: Date | null;
@@ -36,6 +38,7 @@ export function toClientResponse(c: Client): ClientResponse {
     grantTypes: c.grantTypes,
     scopes: c.scopes,
     audience: c.audience,
+    allowedIps: c.allowedIps,
     createdAt: c.createdAt,
     updatedAt: c.updatedAt,
     secretRotatedAt: c.secretRotatedAt,

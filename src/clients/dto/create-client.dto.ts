@@ -2,6 +2,7 @@ import { ApiProperty } from '@nestjs/swagger';
 import { IsIn } from 'class-validator';
 import { ScopeList } from '../../common/scope-list.decorator';
 import type { ClientType } from '../client.entity';
+import { AllowedIpsField } from './allowed-ips.field';
 import { Audience, ClientName, GrantTypes } from './client-fields';
 
 export class CreateClientDto {
@@ -20,4 +21,7 @@ export class CreateClientDto {
 
   @Audience()
   audience?: string | null;
+
+  @AllowedIpsField('Addresses a confidential client may authenticate from at the OAuth endpoints; refused on a public client.')
+  allowedIps?: string[] | null;
 }

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ScopeList } from '../../common/scope-list.decorator';
 import { IfPresent } from '../../common/if-present.decorator';
+import { AllowedIpsField } from './allowed-ips.field';
 import { Audience, ClientName, GrantTypes } from './client-fields';
 
 /**
@@ -22,4 +23,7 @@ export class UpdateClientDto {
 
   @Audience()
   audience?: string | null;
+
+  @AllowedIpsField('Replaces the addresses the client may authenticate from; null: any address. Confidential clients only.')
+  allowedIps?: string[] | null;
 }
