@@ -1,15 +1,16 @@
-import { Controller, Get, Headers, HttpCode, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Headers, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBasicAuth, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../../common/public.decorator';
 import { ApiOAuthErrors, RevocationFeedResponse } from '../../docs/oauth.schemas';
 import { matchesEtag } from '../../keys/jwks.route';
-import { OAuthThrottlerGuard } from '../../throttling/oauth-throttler.guard';
 import { RevocationFeedService } from './revocation-feed.service';
 
+// Not throttled (contract 3 names /token, /revoke and /introspect): every verifier process polls
+// it every few seconds, many of them from one address, and a poll that finds nothing is one
+// index probe.
 @ApiTags('oauth')
 @Controller()
-@UseGuards(OAuthThrottlerGuard)
 export class RevocationFeedController {
   constructor(private readonly feed: RevocationFeedService) {}
 

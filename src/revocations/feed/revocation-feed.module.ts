@@ -1,13 +1,12 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../../auth/auth.module';
 import { TenantsModule } from '../../tenants/tenants.module';
-import { ThrottlingModule } from '../../throttling/throttling.module';
 import { VerifyModule } from '../../verify/verify.module';
 import { RevocationFeedController } from './revocation-feed.controller';
 import { RevocationFeedService } from './revocation-feed.service';
 
 @Module({
-  imports: [AuthModule, VerifyModule, TenantsModule, ThrottlingModule],
+  imports: [AuthModule, VerifyModule, TenantsModule],
   controllers: [RevocationFeedController],
   providers: [RevocationFeedService],
 })
