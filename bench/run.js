@@ -2,9 +2,9 @@
 // npm run bench [-- <name>...]: builds nothing; run `npm run build` first (npm run bench does).
 // Each benchmark starts the built service on a fresh DATA_DIR (jwks: embedded database, or
 // DATABASE_URL when set; the grants: a fresh database on the local PostgreSQL server, or
-// BENCH_DATABASE_URL), drives it with autocannon from this process, and writes
-// bench/results/<name>.json.
-const benches = { jwks: require('./jwks'), ...require('./grants') };
+// BENCH_DATABASE_URL; verify: embedded, or DATABASE_URL; introspect: one of each), drives it
+// with autocannon from this process, and writes bench/results/<name>.json.
+const benches = { jwks: require('./jwks'), ...require('./grants'), ...require('./verify') };
 
 async function main() {
   const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
