@@ -31,8 +31,8 @@ describe(parseScope.name, () => {
 });
 
 describe(tenantScopes.name, () => {
-  it('adds admin:tenant everywhere and admin:platform only in the system tenant', () => {
-    expect(tenantScopes({ slug: 'acme', scopes: ['x'] })).toEqual(['x', 'admin:tenant']);
-    expect(tenantScopes({ slug: 'system', scopes: ['x'] })).toEqual(['x', 'admin:tenant', 'admin:platform']);
+  it('adds admin:tenant and revocations:read everywhere, and admin:platform only in the system tenant', () => {
+    expect(tenantScopes({ slug: 'acme', scopes: ['x'] })).toEqual(['x', 'admin:tenant', 'revocations:read']);
+    expect(tenantScopes({ slug: 'system', scopes: ['x'] })).toEqual(['x', 'admin:tenant', 'admin:platform', 'revocations:read']);
   });
 });
