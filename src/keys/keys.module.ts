@@ -28,6 +28,7 @@ export class KeysModule implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    registerJwksRoute(this.http.httpAdapter.getInstance(), this.keys, this.config.jwksMaxAge);
+    // An application context without an HTTP server (the operator CLI) has no adapter: no route.
+    if (this.http.httpAdapter) registerJwksRoute(this.http.httpAdapter.getInstance(), this.keys, this.config.jwksMaxAge);
   }
 }

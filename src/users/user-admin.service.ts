@@ -66,6 +66,13 @@ export class UserAdminService {
     return toUserResponse(user, (await this.lockedUntil([user.id])).get(user.id) ?? null);
   }
 
+  /** By username, as a login finds it (NFKC, case-insensitive): for the operator CLI. */
+  async getByUsername(tenantId: string, username: string): Promise<UserResponse> {
+    const user = await this.users.findOneBy({ tenantId, usernameKey: usernameKey(username) });
+    if (!user) throw new NotFoundError('No such user.');
+    return toUserResponse(user, (await this.lockedUntil([user.id])).get(user.id) ?? null);
+  }
+
   /**
    * Scopes, disable/enable, password reset and unlock. Disabling and a reset revoke every
    * session of the user (and the access tokens issued from them), in the same transaction.

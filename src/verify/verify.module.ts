@@ -19,6 +19,7 @@ export class VerifyModule implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    registerVerifyRoute(this.http.httpAdapter.getInstance(), this.verify);
+    // An application context without an HTTP server (the operator CLI) has no adapter: no route.
+    if (this.http.httpAdapter) registerVerifyRoute(this.http.httpAdapter.getInstance(), this.verify);
   }
 }
