@@ -63,7 +63,8 @@ function summarize(file, from, to) {
     const url = n.callFrame.url;
     if (!url) return n.callFrame.functionName; // (garbage collector), (program), (idle)
     if (url.includes('/node_modules/')) return url.replace(/^.*\/node_modules\/((@[^/]+\/)?[^/]+).*$/, '$1');
-    if (url.includes('/dist/src/')) return 'tessera dist/src';
+    // Tessera's own code by file (dist/src/..., dist/packages/...).
+    if (url.includes('/dist/')) return `tessera ${short(url)}`;
     return url.startsWith('node:') ? 'node: internals' : url;
   };
   const self = new Map();
@@ -92,10 +93,12 @@ function summarize(file, from, to) {
   }
   const pct = (v) => `${((100 * v) / busy).toFixed(1)}%`;
   const top = (m, k) => [...m].sort((a, b) => b[1] - a[1]).slice(0, k).map(([name, v]) => ({ [name]: pct(v) }));
+  const tessera = [...areas].filter(([k]) => k.startsWith('tessera ')).reduce((a, [, v]) => a + v, 0);
   return {
     samples: counted,
     'busy share of the window': `${((100 * busy) / counted).toFixed(1)}%`,
-    'self time by area (% of busy samples)': Object.assign({}, ...top(areas, 20)),
+    "Tessera's own code, self time (all files)": pct(tessera),
+    'self time by area: package, Tessera file, or V8 (% of busy samples)': Object.assign({}, ...top(areas, 30)),
     'top functions, self time': Object.assign({}, ...top(self, 30)),
     'top functions, total time (self and callees)': Object.assign({}, ...top(total, 40)),
   };
