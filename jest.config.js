@@ -7,7 +7,8 @@ const common = { moduleFileExtensions: ['js', 'json', 'ts'], testEnvironment: 'n
 module.exports = {
   testTimeout: 60000,
   projects: [
-    { ...common, displayName: 'unit', rootDir: '.', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    // packages/: the verifier package's specs, beside its code like the service's.
+    { ...common, displayName: 'unit', rootDir: '.', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/packages/*/src/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'e2e',

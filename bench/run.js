@@ -3,8 +3,9 @@
 // Each benchmark starts the built service on a fresh DATA_DIR (jwks: embedded database, or
 // DATABASE_URL when set; the grants: a fresh database on the local PostgreSQL server, or
 // BENCH_DATABASE_URL; verify: embedded, or DATABASE_URL; introspect: one of each), drives it
-// with autocannon from this process, and writes bench/results/<name>.json.
-const benches = { jwks: require('./jwks'), ...require('./grants'), ...require('./verify') };
+// with autocannon from this process, and writes bench/results/<name>.json. middleware needs no
+// service: it builds packages/verifier and measures its verify path in this process.
+const benches = { jwks: require('./jwks'), ...require('./grants'), ...require('./verify'), middleware: require('./middleware') };
 
 async function main() {
   const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));

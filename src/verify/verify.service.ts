@@ -3,7 +3,11 @@ import { isDatabaseUnavailable } from '../common/database-errors';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { AccessTokenVerifier, type Credential, type Verdict } from './access-token-verifier';
+import { MODEL_SCOPE_PREFIX, modelAllowed } from '../../packages/verifier/src/model-scope';
 import { RouteMatcher } from './route-policy';
+
+// The model rule lives in the verifier package so the middlewares judge models exactly as /verify does.
+export { MODEL_SCOPE_PREFIX, modelAllowed };
 
 /** What /verify was asked, whichever proxy asked it (contract 2.6). */
 export interface VerifyRequest {
@@ -29,7 +33,6 @@ export type Decision =
   | { readonly kind: 'denied'; readonly detail: string }
   | { readonly kind: 'unavailable'; readonly detail: string };
 
-export const MODEL_SCOPE_PREFIX = 'model:';
 const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
 
 /**
@@ -94,15 +97,6 @@ export class VerifyService {
     }
     return { kind: 'allow', credential };
   }
-}
-
-/**
- * Contract 2.7: `model:<id>` scopes restrict a credential to the models they name; one with no
- * `model:` scope is not restricted by model.
- */
-export function modelAllowed(scopes: readonly string[], model: string): boolean {
-  const models = scopes.filter((s) => s.startsWith(MODEL_SCOPE_PREFIX));
-  return models.length === 0 || models.includes(`${MODEL_SCOPE_PREFIX}${model}`);
 }
 
 /** The bearer token or API key, or the refusal when there is none or it is ambiguous. */
