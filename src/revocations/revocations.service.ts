@@ -15,6 +15,9 @@ export type NotBeforeReason =
   | 'api_key_revoked'
   | 'client_deleted';
 
+/** Reasons after which the same user may at once get a token that must work. */
+const SAME_SECOND_PASSES = new Set<NotBeforeReason>(['logout_all', 'password_change', 'password_reset']);
+
 /** No token issued before an entry's nbf can be unexpired after this many seconds. */
 export const NOT_BEFORE_LIFETIME = MAX_ACCESS_TOKEN_TTL + CLOCK_SKEW;
 
@@ -29,12 +32,16 @@ export class RevocationsService {
 
   /**
    * From now on, refuse access tokens of `sub` (a user, API key or client id), or with `sub`
-   * null of the whole tenant, issued before this instant. Verifiers compare in whole seconds
-   * (a token's iat has no more), so a token issued within the same second still passes: the
-   * callers also revoke by jti the tokens they can name (a user's sessions).
+   * null of the whole tenant, issued before this instant. Verifiers compare whole seconds (a
+   * token's iat has no more). Where the subject can get no new token after the change (a
+   * suspended or deleted tenant, a disabled or deleted user, a revoked key, a deleted client),
+   * the instant is the next whole second, so a token of this very second is refused too; after a
+   * logout-all or a password change the user logs in again at once, so there it is this second
+   * (a token of the same second passes; those of the user's sessions are revoked by jti as well).
    */
   async notBefore(m: EntityManager, tenantId: string, sub: string | null, reason: NotBeforeReason): Promise<void> {
-    const now = this.clock.now();
+    const at = this.clock.now().getTime();
+    const now = new Date(SAME_SECOND_PASSES.has(reason) ? at : Math.ceil(at / 1000) * 1000);
     await m.query(`INSERT INTO token_not_before (tenant_id, sub, nbf, reason, expires_at) VALUES ($1, $2, $3, $4, $5)`, [
       tenantId,
       sub,
