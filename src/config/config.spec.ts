@@ -31,6 +31,7 @@ describe(loadConfig.name, () => {
       lockoutAfter: { limit: 10, windowSeconds: 900 },
       adminListen: null,
       revocationCacheStaleness: 5,
+      quotaStoreFailure: 'local',
       auditRetention: 90 * 86400,
       routePolicy: { audience: null, rules: expect.arrayContaining([{ method: 'POST', path: '/v1/chat/completions', scopes: ['chat:completions'] }]) },
       argon2: { memoryKib: 19456, iterations: 2, parallelism: 1, threads: availableParallelism(), niceness: 10 },
@@ -83,6 +84,7 @@ describe(loadConfig.name, () => {
     ['ADMIN_PASSWORD', 'short', /^ADMIN_PASSWORD: must be at least 12 characters/],
     ['CORS_ORIGINS', '*', /^CORS_ORIGINS: "\*" is not an origin/],
     ['ISSUER', 'not a url', /^ISSUER: must be an http\(s\) URL/],
+    ['QUOTA_STORE_FAILURE', 'fail-open', /^QUOTA_STORE_FAILURE: /],
   ])('names %s when it is %p', (name, value, message) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);
@@ -109,6 +111,10 @@ describe(loadConfig.name, () => {
     expect(loadConfig({ NODE_ENV: 'production', KEY_ENCRYPTION_KEY: kek }).keyEncryptionKey).toEqual(
       Buffer.alloc(32, 7),
     );
+  });
+
+  it('takes QUOTA_STORE_FAILURE=deny', () => {
+    expect(loadConfig({ QUOTA_STORE_FAILURE: 'deny' }).quotaStoreFailure).toBe('deny');
   });
 
   it('treats blank values as unset', () => {

@@ -41,6 +41,8 @@ export interface AppConfig {
   readonly trustProxy: boolean;
   readonly corsOrigins: readonly string[];
   readonly redisUrl: string | null;
+  /** What /verify's quotas do while Redis is unreachable: count in the process, or refuse (contract 2.7). */
+  readonly quotaStoreFailure: 'local' | 'deny';
   readonly throttlePerIp: Rate;
   readonly throttlePerSubject: Rate;
   readonly lockoutAfter: Rate;
@@ -143,6 +145,7 @@ const schema = z.object({
     .string()
     .refine((u) => /^rediss?:\/\//.test(u), 'must start with redis:// or rediss://')
     .optional(),
+  QUOTA_STORE_FAILURE: z.enum(['local', 'deny']).default('local'),
   THROTTLE_PER_IP: rate.default('300/60s'),
   THROTTLE_PER_SUBJECT: rate.default('30/60s'),
   LOCKOUT_AFTER: rate.default('10/15m'),
@@ -224,6 +227,7 @@ export function loadConfig(env: Env): AppConfig {
     trustProxy: e.TRUST_PROXY,
     corsOrigins,
     redisUrl: e.REDIS_URL ?? null,
+    quotaStoreFailure: e.QUOTA_STORE_FAILURE,
     throttlePerIp: e.THROTTLE_PER_IP,
     throttlePerSubject: e.THROTTLE_PER_SUBJECT,
     lockoutAfter: e.LOCKOUT_AFTER,

@@ -10,6 +10,7 @@ import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { KeysService } from '../keys/keys.service';
 import { PasswordHasher } from '../users/password-hasher';
+import { QuotaService } from '../verify/quota.service';
 import { RevocationCache } from '../verify/revocation-cache';
 
 export const METRICS_PATH = '/metrics';
@@ -48,6 +49,7 @@ export class MetricsService implements OnModuleInit {
     private readonly http: HttpAdapterHost,
     private readonly keys: KeysService,
     private readonly cache: RevocationCache,
+    private readonly quotas: QuotaService,
     // Looked up when scraped: UsersModule injects this service, so it cannot be imported here.
     private readonly moduleRef: ModuleRef,
     dataSource: DataSource,
@@ -83,6 +85,15 @@ export class MetricsService implements OnModuleInit {
       registers,
       collect() {
         this.set(cacheRef.ageMs / 1000);
+      },
+    });
+    const quotasRef = this.quotas;
+    new Gauge({
+      name: 'tessera_quota_store_degraded',
+      help: '1 while /verify’s quotas cannot be counted in Redis (QUOTA_STORE_FAILURE applies), else 0.',
+      registers,
+      collect() {
+        this.set(quotasRef.degraded ? 1 : 0);
       },
     });
     const refs = this.moduleRef;
@@ -131,7 +142,11 @@ export class MetricsService implements OnModuleInit {
     this.requests.inc({ route, method: request.method, status });
     this.latency.observe({ route, method: request.method, status_class: `${Math.floor(status / 100)}xx` }, reply.elapsedTime / 1000);
     if (status === 429 && OAUTH_ROUTES.has(route)) this.throttled.inc({ route });
-    if (route === '/verify' || route === '/verify/*') this.verifyDecisions.inc({ outcome: VERIFY_OUTCOMES[status] ?? 'error' });
+    if (route === '/verify' || route === '/verify/*') {
+      // Asked for by nginx, a 429 or 503 is answered 403 with X-Auth-Status naming it.
+      const real = Number(reply.getHeader('x-auth-status') ?? status);
+      this.verifyDecisions.inc({ outcome: VERIFY_OUTCOMES[real] ?? 'error' });
+    }
   }
 
   private countGrant(request: FastifyRequest, reply: FastifyReply, payload: unknown): void {

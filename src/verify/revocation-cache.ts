@@ -6,6 +6,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { HotQueries, type HotStatement } from '../database/hot-queries';
 import { CLOCK_SKEW, KeysService } from '../keys/keys.service';
 import { NOT_BEFORE_LIFETIME } from '../revocations/revocations.service';
+import { tenantQuotaOf, type TenantQuota } from './quota-windows';
 import { SeqCursor } from './seq-cursor';
 
 export interface TenantView {
@@ -13,6 +14,8 @@ export interface TenantView {
   readonly slug: string;
   readonly active: boolean;
   readonly scopes: readonly string[];
+  /** settings.quota, parsed when the row is loaded; null when the tenant sets none (no counting at all). */
+  readonly quota: TenantQuota | null;
 }
 
 export interface ApiKeyView {
@@ -58,7 +61,7 @@ const SEQ_NOW: HotStatement = {
 };
 const TENANTS: HotStatement = {
   name: 'revocation_tenants',
-  text: `SELECT id, slug, status = 'active' AS active, scopes FROM tenants WHERE $1::uuid[] IS NULL OR id = ANY($1::uuid[])`,
+  text: `SELECT id, slug, status = 'active' AS active, scopes, settings->'quota' AS quota FROM tenants WHERE $1::uuid[] IS NULL OR id = ANY($1::uuid[])`,
 };
 const API_KEY: HotStatement = {
   name: 'revocation_api_key',
@@ -306,6 +309,7 @@ interface TenantRow {
   slug: string;
   active: boolean;
   scopes: string[];
+  quota: unknown;
 }
 
 interface ApiKeyRow {
@@ -335,7 +339,7 @@ function toApiKeyView(row: ApiKeyRow): ApiKeyView {
 }
 
 function toTenantView(row: TenantRow): TenantView {
-  return { id: row.id, slug: row.slug, active: row.active, scopes: row.scopes };
+  return { id: row.id, slug: row.slug, active: row.active, scopes: row.scopes, quota: tenantQuotaOf(row.quota) };
 }
 
 function applyEntry(row: LogRow, jtis: Map<string, number>, notBefore: Map<string, number>): void {

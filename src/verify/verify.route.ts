@@ -16,6 +16,7 @@ const DESCRIPTIONS: Record<string, string> = {
   insufficient_scope: 'The access token does not carry the scope this request needs.',
   temporarily_unavailable: 'The service is temporarily unavailable; try again later.',
   access_denied: 'This credential may not be used from this address.',
+  rate_limited: 'Too many requests for this quota; retry after Retry-After seconds.',
 };
 
 /**
@@ -79,6 +80,7 @@ function send(reply: FastifyReply, decision: Decision, pathForm: boolean, redire
       .header('x-auth-tenant-id', credential.tenant.id)
       .header('x-auth-scope', credential.scopes.join(' '))
       .header('x-auth-client', credential.clientId);
+    if (decision.quota) reply.header('x-ratelimit-limit', decision.quota.limit).header('x-ratelimit-remaining', decision.quota.remaining);
     // Envoy's ext_authz allows only on 200; nginx and Traefik take any 2xx.
     return reply.code(pathForm ? 200 : 204).send();
   }
@@ -101,6 +103,17 @@ function send(reply: FastifyReply, decision: Decision, pathForm: boolean, redire
     // cannot help), so the challenge carries none and the body says access_denied.
     reply.header('www-authenticate', 'Bearer realm="tessera"');
     return reply.code(403).send({ error: 'access_denied', error_description: DESCRIPTIONS.access_denied });
+  }
+  if (decision.kind === 'rate_limited') {
+    // Contract 2.7. Through nginx (the redirect header) a 403 naming the 429, which the shipped
+    // config's error_page turns back into one with these headers.
+    reply
+      .header('retry-after', decision.retryAfter)
+      .header('x-ratelimit-limit', decision.quota.limit)
+      .header('x-ratelimit-remaining', decision.quota.remaining);
+    const body = { error: 'rate_limited', error_description: DESCRIPTIONS.rate_limited };
+    if (redirect) return reply.code(403).header('x-auth-status', '429').send(body);
+    return reply.code(429).send(body);
   }
   const status = forced ?? 503;
   reply.header('retry-after', '5');

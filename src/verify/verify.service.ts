@@ -5,6 +5,8 @@ import { APP_CONFIG } from '../config/config.module';
 import { AccessTokenVerifier, type Credential, type Verdict } from './access-token-verifier';
 import { MODEL_SCOPE_PREFIX, modelAllowed } from '../../packages/verifier/src/model-scope';
 import { RouteMatcher } from './route-policy';
+import { QuotaService } from './quota.service';
+import type { QuotaState } from './quota-windows';
 
 // The model rule lives in the verifier package so the middlewares judge models exactly as /verify does.
 export { MODEL_SCOPE_PREFIX, modelAllowed };
@@ -26,18 +28,22 @@ export interface VerifyRequest {
 }
 
 export type Decision =
-  | { readonly kind: 'allow'; readonly credential: Credential }
+  /** `quota`: the most constrained window's state, for a tenant with quotas. */
+  | { readonly kind: 'allow'; readonly credential: Credential; readonly quota?: QuotaState }
   | { readonly kind: 'unauthenticated'; readonly error: 'invalid_token' | 'invalid_request' | null; readonly detail: string }
   | { readonly kind: 'forbidden'; readonly scopes: readonly string[]; readonly detail: string }
   /** A good credential used from an address its allowedIps leave out: no scope would help. */
   | { readonly kind: 'denied'; readonly detail: string }
-  | { readonly kind: 'unavailable'; readonly detail: string };
+  | { readonly kind: 'unavailable'; readonly detail: string }
+  /** Allowed but over a quota of its tenant (contract 2.7), or refused for want of Redis under QUOTA_STORE_FAILURE=deny. */
+  | { readonly kind: 'rate_limited'; readonly quota: QuotaState; readonly retryAfter: number; readonly detail: string };
 
 const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
 
 /**
- * GET /verify's decision: who the credential is (AccessTokenVerifier) and whether the route
- * policy lets it through. No database query for a credential the caches know.
+ * GET /verify's decision: who the credential is (AccessTokenVerifier), whether the route
+ * policy lets it through and, for a tenant with quotas, whether they do (QuotaService). No
+ * database query for a credential the caches know.
  */
 @Injectable()
 export class VerifyService {
@@ -46,6 +52,7 @@ export class VerifyService {
 
   constructor(
     private readonly verifier: AccessTokenVerifier,
+    private readonly quotas: QuotaService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.matcher = new RouteMatcher(config.routePolicy);
@@ -75,7 +82,7 @@ export class VerifyService {
     return req.ip() ?? null;
   }
 
-  private authorize(verdict: Verdict, req: VerifyRequest): Decision {
+  private authorize(verdict: Verdict, req: VerifyRequest): Decision | Promise<Decision> {
     if (!verdict.ok) {
       if (verdict.addressRefused) return { kind: 'denied', detail: verdict.reason };
       return { kind: 'unauthenticated', error: 'invalid_token', detail: verdict.reason };
@@ -95,7 +102,13 @@ export class VerifyService {
     if (match.model !== null && !modelAllowed(credential.scopes, match.model)) {
       return { kind: 'forbidden', scopes: [`${MODEL_SCOPE_PREFIX}${match.model}`], detail: 'model not among the model: scopes' };
     }
-    return { kind: 'allow', credential };
+    // A tenant without quotas stays on the synchronous path: no store, no promise. A refusal
+    // above costs no quota.
+    const quota = credential.tenant.quota;
+    if (quota === null) return { kind: 'allow', credential };
+    return this.quotas
+      .check(credential.tenant.id, credential.sub, quota)
+      .then((v): Decision => (v.ok ? { kind: 'allow', credential, quota: v.state } : { kind: 'rate_limited', quota: v.state, retryAfter: v.retryAfter, detail: v.detail }));
   }
 }
 

@@ -425,8 +425,29 @@ http {
       expect(res.status).toBe(403);
     });
 
-    // The config's half is in place (error_page 403 reads X-Auth-Status); quotas, which would
-    // let this test drive a real 429 through /verify, are not built yet (contract 2.7).
-    it.todo('answers 429 with Retry-After and X-RateLimit-* when /verify reports X-Auth-Status: 429 for a subject over its quota');
+    it('answers 429 with Retry-After and X-RateLimit-* when /verify reports X-Auth-Status: 429 for a subject over its quota', async () => {
+      const q = await createTenant(sut, { settings: { quota: { perSubjectPerMinute: 2 } } });
+      const issued = await call('POST', '/token', {
+        form: { grant_type: 'password', client_id: q.confidential.clientId, client_secret: q.confidential.secret, username: q.user.username, password: q.user.password },
+      });
+      const token = JSON.parse(issued.body).access_token;
+      // The real clock: should a minute end between the calls, the count starts again, so this
+      // goes on until the refusal (at most two windows' worth).
+      const m = mark();
+      const answers: Reply[] = [];
+      while (answers.length < 5 && !answers.some((r) => r.status === 429)) answers.push(await call('GET', '/v1/models', { headers: { ...bearer(token), ...m } }));
+      const [allowed, refused] = [answers[0], answers[answers.length - 1]];
+      expect([allowed.status, allowed.headers['x-ratelimit-limit'], allowed.headers['x-ratelimit-remaining']]).toEqual([200, '2', '1']);
+      expect(allowed.headers['retry-after']).toBeUndefined();
+      expect([refused.status, refused.headers['x-ratelimit-limit'], refused.headers['x-ratelimit-remaining']]).toEqual([429, '2', '0']);
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(Number(refused.headers['retry-after'])).toBeLessThanOrEqual(60);
+      expect(refused.headers['content-type']).toBe('application/json');
+      expect(JSON.parse(refused.body)).toEqual({ error: 'rate_limited', error_description: expect.any(String) });
+      expect(refused.headers['www-authenticate']).toBeUndefined();
+      expect(refused.headers['strict-transport-security']).toBe(HSTS);
+      // Only the allowed requests reached the model server.
+      expect(seenWith(m['x-test-marker'])).toHaveLength(answers.length - 1);
+    });
   });
 });
