@@ -416,9 +416,8 @@ http {
       expect((await call('GET', '/v1/models', { headers: { 'x-api-key': here, 'x-forwarded-for': '10.9.9.9' } })).status).toBe(200);
     });
 
-    // KNOWN HOLE: with TRUST_PROXY, /verify takes X-Real-IP over X-Forwarded-For, and docker/nginx.conf
-    // neither sets nor clears X-Real-IP on /_tessera_verify, so a caller's own header reaches /verify.
-    // Fixed by `proxy_set_header X-Real-IP $remote_addr;` in that location; then make this an `it`.
+    // With TRUST_PROXY, /verify takes X-Real-IP over X-Forwarded-For: the config must set it to the
+    // peer on /_tessera_verify, or a caller's own header would reach /verify (it once did).
     it("does not let a caller's own X-Real-IP pass an API key's allowedIps", async () => {
       const { elsewhere } = await addressKeys();
       const res = await call('GET', '/v1/models', { headers: { 'x-api-key': elsewhere, 'x-real-ip': '10.9.9.9' } });
