@@ -1,4 +1,5 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { Client } from 'pg';
 import { ApiKeysService } from '../src/api-keys/api-keys.service';
 import { TenantsService } from '../src/tenants/tenants.service';
 import { bearer, platformToken } from './support/admin';
@@ -105,6 +106,27 @@ describe('GET /revocations', () => {
     await feed(bearer('garbage')).expect(401);
     await sut.http().post('/revocations').type('form').send({ client_id: t.publicClientId }).expect(401);
     expect((await feed(basic(feedKey), 'not-a-cursor!').expect(400)).body.error).toBe('invalid_request');
+  });
+
+  it('costs an API key caller one query per unchanged poll: the feed statement', async () => {
+    const first = await feed().expect(200);
+    await feed(basic(feedKey), first.body.cursor).expect(200);
+    const statements: string[] = [];
+    const original = Client.prototype.query;
+    const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
+      const config = args[0] as string | { text?: string };
+      statements.push(typeof config === 'string' ? config : (config?.text ?? ''));
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as never);
+    try {
+      await feed(basic(feedKey), first.body.cursor).expect(200);
+    } finally {
+      spy.mockRestore();
+    }
+    // The revocation cache's own poll may run meanwhile; the request itself issues one statement.
+    const own = statements.filter((sql) => !/FROM revoked_access_tokens WHERE \(seq > \$1|FROM tenants WHERE \$1::uuid\[\] IS NULL/.test(sql));
+    expect(own).toHaveLength(1);
+    expect(own[0]).toMatch(/pg_snapshot_xmin/);
   });
 
   it('answers an unchanged poll with one query that reads the xid indexes', async () => {

@@ -182,11 +182,6 @@ export class RefreshTokensService {
     });
   }
 
-  /** Revokes every family of a user except `keepFamilyId` (password change, logout-all). */
-  async revokeUserFamilies(tenantId: string, userId: string, reason: string, keepFamilyId: string | null): Promise<number> {
-    return this.dataSource.transaction((m) => this.revokeFamilies({ tenantId, userId, keepFamilyId }, reason, m));
-  }
-
   /**
    * Revokes, in the caller's transaction, every live family of a tenant, or of one user, one
    * client or one family in it, with their refresh tokens and the unexpired access tokens issued

@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../../auth/auth.module';
-import { TenantsModule } from '../../tenants/tenants.module';
 import { VerifyModule } from '../../verify/verify.module';
 import { RevocationFeedController } from './revocation-feed.controller';
 import { RevocationFeedService } from './revocation-feed.service';
 
 @Module({
-  imports: [AuthModule, VerifyModule, TenantsModule],
+  imports: [AuthModule, VerifyModule],
   controllers: [RevocationFeedController],
   providers: [RevocationFeedService],
 })

@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { ClientAuthService } from '../../auth/client-auth.service';
+import { ClientAuthService, readClientCredentials } from '../../auth/client-auth.service';
 import { readParams } from '../../auth/oauth-params';
 import { REVOCATIONS_READ_SCOPE, SYSTEM_TENANT_SLUG } from '../../auth/scopes';
 import { Clock } from '../../common/clock';
 import { OAuthError } from '../../common/oauth-error';
 import { HotQueries, type HotStatement } from '../../database/hot-queries';
-import { TenantDirectory } from '../../tenants/tenant-directory';
+import { parseApiKey } from '../../api-keys/api-key-format';
+import { RevocationCache } from '../../verify/revocation-cache';
 import { AccessTokenVerifier } from '../../verify/access-token-verifier';
 
 /** Contract 2.7: what GET /revocations answers. Times are epoch seconds. */
@@ -59,7 +60,7 @@ export class RevocationFeedService {
   constructor(
     private readonly clientAuth: ClientAuthService,
     private readonly verifier: AccessTokenVerifier,
-    private readonly tenants: TenantDirectory,
+    private readonly cache: RevocationCache,
     private readonly hot: HotQueries,
     private readonly clock: Clock,
   ) {}
@@ -95,6 +96,15 @@ export class RevocationFeedService {
       return verdict.credential.tenant.id;
     }
     const params = req.body === undefined || req.body === null ? {} : readParams(req.body);
+    // An API key (the usual verifier credential) is judged from the revocation cache, as at
+    // /verify, so a poll costs no query of its own besides the feed's statement.
+    const { id, secret } = readClientCredentials({ authorization: req.authorization, clientId: params.client_id, clientSecret: params.client_secret });
+    if (secret && parseApiKey(secret) === id) {
+      const verdict = await this.verifier.judgeApiKey(secret, () => req.ip);
+      if (!verdict.ok) throw new OAuthError('invalid_client', { detail: verdict.reason });
+      if (!verdict.credential.scopes.includes(REVOCATIONS_READ_SCOPE)) throw new OAuthError('insufficient_scope', { detail: 'no revocations:read' });
+      return verdict.credential.tenant.id;
+    }
     const caller = await this.clientAuth.authenticate({ authorization: req.authorization, clientId: params.client_id, clientSecret: params.client_secret }, req.ip);
     if (!caller.confidential) throw new OAuthError('invalid_client', { detail: 'public client at /revocations' });
     if (!caller.scopes.includes(REVOCATIONS_READ_SCOPE)) throw new OAuthError('insufficient_scope', { detail: 'no revocations:read' });
@@ -102,7 +112,7 @@ export class RevocationFeedService {
   }
 
   private async isSystem(tenantId: string): Promise<boolean> {
-    const tenant = await this.tenants.findById(tenantId);
+    const tenant = this.cache.tenant(tenantId) ?? (await this.cache.loadTenant(tenantId));
     return tenant?.slug === SYSTEM_TENANT_SLUG;
   }
 }
