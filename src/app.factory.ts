@@ -11,6 +11,7 @@ import { registerHttpHardening, requestIdOf } from './common/http-hardening';
 import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/config';
 import { DOCS_PATH, setupOpenApi } from './docs/openapi';
+import { MetricsService } from './metrics/metrics.service';
 
 /** The ADMIN_LISTEN server of each app, for listen() to start. */
 const adminServers = new WeakMap<NestFastifyApplication, Server>();
@@ -43,6 +44,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   }
   await registerHttpHardening(app, config, DOCS_PATH);
   registerAccessLog(fastify, loggers.access);
+  app.get(MetricsService).instrument(fastify);
   // One error shape for everything: Nest's Fastify adapter routes Fastify's own errors (body
   // parsing, size, content type, and errors of hooks such as AdminListener's) into the global filter too.
   app.useGlobalFilters(new AllExceptionsFilter(new ErrorResponder()));

@@ -114,10 +114,12 @@ export class PinoNestLogger implements LoggerService {
 export function registerAccessLog(fastify: FastifyInstance, access: Logger): void {
   if (!access.isLevelEnabled('info')) return;
   fastify.addHook('onResponse', (request, reply, done) => {
-    const path = request.url.split('?')[0];
+    const url = request.url;
+    const query = url.indexOf('?');
+    const path = query === -1 ? url : url.slice(0, query);
     // A /verify that allowed is logged by the proxy in front, as the request it is part of.
     const allowedVerify = reply.statusCode < 300 && (path === '/verify' || path.startsWith('/verify/'));
-    if (!path.startsWith('/health/') && !path.startsWith('/.well-known/') && !allowedVerify) {
+    if (!allowedVerify && !path.startsWith('/health/') && !path.startsWith('/.well-known/')) {
       // Flat fields: nested objects cost twice as much to serialise on this hot path.
       access.info(
         {

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Pool } from 'pg';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { OAUTH_ERROR_CODES } from '../docs/oauth.schemas';
@@ -12,6 +12,7 @@ import { KeysService } from '../keys/keys.service';
 import { PasswordHasher } from '../users/password-hasher';
 import { QuotaService } from '../verify/quota.service';
 import { RevocationCache } from '../verify/revocation-cache';
+import { ResponseTally } from './response-tally';
 
 export const METRICS_PATH = '/metrics';
 
@@ -30,17 +31,11 @@ const VERIFY_OUTCOMES: Record<number, string> = { 200: 'allowed', 204: 'allowed'
 @Injectable()
 export class MetricsService implements OnModuleInit {
   readonly registry = new Registry();
-  private readonly requests = new Counter({ name: 'tessera_http_requests_total', help: 'HTTP responses by route, method and status.', labelNames: ['route', 'method', 'status'], registers: [this.registry] });
-  private readonly latency = new Histogram({
-    name: 'tessera_http_request_duration_seconds',
-    help: 'Time from request to response, by route, method and status class.',
-    labelNames: ['route', 'method', 'status_class'],
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [this.registry],
-  });
+  private readonly responses = new ResponseTally();
+  /** /verify decisions by outcome, in plain numbers for the same reason as ResponseTally. */
+  private readonly verifyOutcomes = new Map<string, number>();
   private readonly grants = new Counter({ name: 'tessera_grants_total', help: 'POST /token by grant type and outcome (success or the OAuth error code).', labelNames: ['grant_type', 'outcome'], registers: [this.registry] });
   private readonly throttled = new Counter({ name: 'tessera_throttled_total', help: 'Requests refused 429 by the throttler, by OAuth route.', labelNames: ['route'], registers: [this.registry] });
-  private readonly verifyDecisions = new Counter({ name: 'tessera_verify_decisions_total', help: 'GET /verify decisions by outcome.', labelNames: ['outcome'], registers: [this.registry] });
   /** Counted where they happen (refresh-tokens.service, users.service). */
   readonly reuseDetected = new Counter({ name: 'tessera_refresh_reuse_detected_total', help: 'Refresh tokens presented again after use (the family was revoked).', registers: [this.registry] });
   readonly lockedOut = new Counter({ name: 'tessera_locked_out_logins_total', help: 'Login attempts on a locked account.', registers: [this.registry] });
@@ -58,6 +53,18 @@ export class MetricsService implements OnModuleInit {
     const pool = (dataSource.driver as PostgresDriver).master as Pool;
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
+    this.responses.register(this.registry);
+    const outcomes = this.verifyOutcomes;
+    new Counter({
+      name: 'tessera_verify_decisions_total',
+      help: 'GET /verify decisions by outcome.',
+      labelNames: ['outcome'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [outcome, n] of outcomes) this.inc({ outcome }, n);
+      },
+    });
     const keysRef = this.keys;
     const interval = config.keyRotationInterval;
     new Gauge({
@@ -125,10 +132,22 @@ export class MetricsService implements OnModuleInit {
       reply.header('content-type', this.registry.contentType).header('cache-control', 'no-store');
       return this.registry.metrics();
     });
+  }
+
+  /**
+   * Called by createApp before the routes are registered (Nest registers them before any
+   * onModuleInit): the grant counter is an onSend hook of /token alone, so no other route runs
+   * it, and every response is counted once, in one onResponse hook.
+   */
+  instrument(fastify: FastifyInstance): void {
+    if (!this.config.metricsEnabled) return;
     // The OAuth error code is in the body the error responder wrote: read it as it goes out.
-    fastify.addHook('onSend', (request, reply, payload, done) => {
-      if (request.routeOptions.url === '/token') this.countGrant(request, reply, payload);
+    const countGrant = (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) => {
+      this.countGrant(request, reply, payload);
       done(null, payload);
+    };
+    fastify.addHook('onRoute', (route) => {
+      if (route.url === '/token') route.onSend = [...toArray(route.onSend), countGrant] as typeof route.onSend;
     });
     fastify.addHook('onResponse', (request, reply, done) => {
       this.countResponse(request, reply);
@@ -139,13 +158,13 @@ export class MetricsService implements OnModuleInit {
   private countResponse(request: FastifyRequest, reply: FastifyReply): void {
     const route = request.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
-    this.requests.inc({ route, method: request.method, status });
-    this.latency.observe({ route, method: request.method, status_class: `${Math.floor(status / 100)}xx` }, reply.elapsedTime / 1000);
+    this.responses.record(route, request.method, status, reply.elapsedTime / 1000);
     if (status === 429 && OAUTH_ROUTES.has(route)) this.throttled.inc({ route });
     if (route === '/verify' || route === '/verify/*') {
       // Asked for by nginx, a 429 or 503 is answered 403 with X-Auth-Status naming it.
-      const real = Number(reply.getHeader('x-auth-status') ?? status);
-      this.verifyDecisions.inc({ outcome: VERIFY_OUTCOMES[real] ?? 'error' });
+      const real = status === 403 ? Number(reply.getHeader('x-auth-status') ?? status) : status;
+      const outcome = VERIFY_OUTCOMES[real] ?? 'error';
+      this.verifyOutcomes.set(outcome, (this.verifyOutcomes.get(outcome) ?? 0) + 1);
     }
   }
 
@@ -159,4 +178,9 @@ export class MetricsService implements OnModuleInit {
     }
     this.grants.inc({ grant_type: grantType, outcome });
   }
+}
+
+function toArray<T>(value: T | T[] | undefined): T[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
 }
