@@ -114,7 +114,7 @@ async function compare(targets, { rounds = 5, duration = 4, connections = 50, wa
   // or a load that needs fresh credentials each round): measure({ duration, connections }).
   // A target's prepare(opts), when given, runs before each of its rounds (and its warm-up),
   // outside the round and its steal: say, bringing a cache back to its steady state.
-  const measure = ({ prepare, ...t }, opts) => (t.measure ? t.measure(opts) : load(t.name, { ...t, ...opts }));
+  const measure = ({ prepare, pid, ...t }, opts) => (t.measure ? t.measure(opts) : load(t.name, { ...t, ...opts }));
   const prepare = async (t, opts) => t.prepare && (await t.prepare(opts));
   const runs = targets.map(() => []);
   const steals = targets.map(() => []);
@@ -131,7 +131,12 @@ async function compare(targets, { rounds = 5, duration = 4, connections = 50, wa
     for (const i of order) {
       await prepare(targets[i], { duration, connections });
       const before = cpuTimes();
-      runs[i].push(await measure(targets[i], { duration, connections }));
+      const pidBefore = targets[i].pid && processTicks(targets[i].pid);
+      const run = await measure(targets[i], { duration, connections });
+      // The service's own CPU per request (all its threads): steadier than a rate when other
+      // work shares the machine, since it counts what a request costs, not what it got.
+      if (targets[i].pid) run.cpuMsPerReq = +(((processTicks(targets[i].pid) - pidBefore) * 10) / run.requests).toFixed(4);
+      runs[i].push(run);
       const after = cpuTimes();
       steals[i].push(stealPercent(before, after));
       others[i].push(otherPercent(before, after));
@@ -139,8 +144,10 @@ async function compare(targets, { rounds = 5, duration = 4, connections = 50, wa
   }
   return runs.map((rs, i) => {
     const sorted = [...rs].sort((a, b) => a.requestsPerSec - b.requestsPerSec);
+    const cpu = rs.map((x) => x.cpuMsPerReq).filter((x) => x !== undefined).sort((a, b) => a - b);
     return {
       ...sorted[Math.floor(sorted.length / 2)],
+      ...(cpu.length ? { cpuMsPerReq: cpu[Math.floor(cpu.length / 2)] } : {}),
       rounds: rs.map((x) => x.requestsPerSec).join('/'),
       stealPct: steals[i].join('/'),
       otherPct: others[i].join('/'),
@@ -158,6 +165,13 @@ function cpuTimes() {
   // user, nice, system, irq, softirq: what every process on this VM kept the cores busy with.
   const busy = n[0] + n[1] + n[2] + n[5] + n[6];
   return { steal: n[7] ?? 0, total: n.slice(0, 8).reduce((a, b) => a + b, 0), busy, tree: treeTicks() };
+}
+
+/** utime + stime of a process (all its threads), in clock ticks of 10 ms. */
+function processTicks(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]);
 }
 
 function stealPercent(before, after) {

@@ -5,7 +5,7 @@
 // BENCH_DATABASE_URL; verify: embedded, or DATABASE_URL; introspect: one of each), drives it
 // with autocannon from this process, and writes bench/results/<name>.json. middleware needs no
 // service: it builds packages/verifier and measures its verify path in this process.
-const benches = { jwks: require('./jwks'), ...require('./grants'), ...require('./verify'), middleware: require('./middleware') };
+const benches = { jwks: require('./jwks'), 'metrics-cost': require('./metrics-cost'), ...require('./grants'), ...require('./verify'), middleware: require('./middleware') };
 
 async function main() {
   const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -87,7 +87,7 @@ async function credentials(base, { poolSize = 0 } = {}) {
   const pool = await inParallel([...Array(poolSize).keys()], 16, async () => (await token(base, 'grant_type=client_credentials', { authorization: clientAuth })).access_token);
   const seconds = Math.round((Date.now() - t0) / 1000);
   console.error(`${base}: ${USERS} users logged in, ${API_KEYS} API keys, ${poolSize} client_credentials tokens issued in ${seconds} s`);
-  return { tenant, client, clientAuth, userTokens, apiKeys: apiKeys.map((k) => k.key), pool };
+  return { tenant, client, clientAuth, userTokens, apiKeys: apiKeys.map((k) => k.key), apiKeyIds: apiKeys.map((k) => k.id), pool };
 }
 
 /** The service's JWKS (as JSON) and issuer, as a verifier configures them. */
