@@ -135,4 +135,31 @@ describe(loadConfig.name, () => {
     expect(problemsOf({ ROUTE_POLICY_FILE: join(dir, 'bad.yaml') })).toEqual(['ROUTE_POLICY_FILE: routes[1].path: must be a path starting with /']);
     expect(problemsOf({ REVOCATION_CACHE_STALENESS: '0s', AUDIT_RETENTION: '1h' }).map((p) => p.split(':')[0]).sort()).toEqual(['AUDIT_RETENTION', 'REVOCATION_CACHE_STALENESS']);
   });
+
+  it('reads secrets from NAME_FILE (Docker secrets), dropping one trailing newline, and names a bad one without its contents', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'config-'));
+    const kek = Buffer.alloc(32, 7).toString('base64');
+    writeFileSync(join(dir, 'kek'), `${kek}\n`);
+    writeFileSync(join(dir, 'admin'), 'a password with a space \n');
+    writeFileSync(join(dir, 'db'), 'postgres://tessera:s3cret@db:5432/tessera');
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      KEY_ENCRYPTION_KEY_FILE: join(dir, 'kek'),
+      ADMIN_PASSWORD_FILE: join(dir, 'admin'),
+      DATABASE_URL_FILE: join(dir, 'db'),
+    });
+    expect(config.keyEncryptionKey).toEqual(Buffer.alloc(32, 7));
+    expect(config.adminPassword).toBe('a password with a space ');
+    expect(config.databaseUrl).toBe('postgres://tessera:s3cret@db:5432/tessera');
+
+    writeFileSync(join(dir, 'bad-db'), 'mysql://root:hunter2@db/x');
+    const problems = problemsOf({ DATABASE_URL_FILE: join(dir, 'bad-db'), REDIS_URL_FILE: join(dir, 'missing'), ADMIN_PASSWORD: 'x'.repeat(12), ADMIN_PASSWORD_FILE: join(dir, 'admin') });
+    expect(problems).toEqual([
+      'ADMIN_PASSWORD_FILE: set ADMIN_PASSWORD or ADMIN_PASSWORD_FILE, not both',
+      `REDIS_URL_FILE: cannot read ${join(dir, 'missing')} (ENOENT)`,
+      'DATABASE_URL: must start with postgres:// or postgresql://',
+    ]);
+    expect(problems.join('\n')).not.toContain('hunter2');
+  });
 });
+

@@ -160,6 +160,32 @@ const schema = z.object({
   ARGON2_NICE: int(0, 19).default('10'),
 });
 
+/** The variables that may instead be read from a file named by NAME_FILE. */
+export const SECRET_FILE_VARIABLES = ['KEY_ENCRYPTION_KEY', 'ADMIN_PASSWORD', 'DATABASE_URL', 'REDIS_URL'] as const;
+
+/**
+ * Docker and Kubernetes secrets arrive as files: NAME_FILE names the file that holds NAME, as
+ * the official Postgres image reads POSTGRES_PASSWORD_FILE. One trailing newline (which `echo`
+ * and editors add) is dropped. A problem names the variable and the path, never the contents.
+ */
+function withSecretFiles(env: Env, problems: string[]): Env {
+  const out: Env = { ...env };
+  for (const name of SECRET_FILE_VARIABLES) {
+    const path = env[`${name}_FILE`]?.trim();
+    if (!path) continue;
+    if (env[name]?.trim()) {
+      problems.push(`${name}_FILE: set ${name} or ${name}_FILE, not both`);
+      continue;
+    }
+    try {
+      out[name] = readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+    } catch (err) {
+      problems.push(`${name}_FILE: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+    }
+  }
+  return out;
+}
+
 function originList(raw: string, problems: string[]): string[] {
   const origins = raw
     .split(',')
@@ -178,14 +204,14 @@ function originList(raw: string, problems: string[]): string[] {
  * an operator fixes them all in one go.
  */
 export function loadConfig(env: Env): AppConfig {
+  const problems: string[] = [];
   // Blank values mean "unset", as with most .env tooling.
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const cleaned = Object.fromEntries(Object.entries(withSecretFiles(env, problems)).filter(([, v]) => v !== undefined && v.trim() !== ''));
   const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+    throw new ConfigError([...problems, ...parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)]);
   }
   const e = parsed.data;
-  const problems: string[] = [];
   const corsOrigins = originList(e.CORS_ORIGINS, problems);
   if (e.NODE_ENV === 'production' && !e.KEY_ENCRYPTION_KEY) {
     problems.push('KEY_ENCRYPTION_KEY: required when NODE_ENV=production (a generated dev key is refused)');
