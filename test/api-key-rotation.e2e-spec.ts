@@ -96,15 +96,17 @@ describe('API key rotation', () => {
     expect(await everywhere(old.id, key)).toEqual([200, 200, 204, 204]);
   });
 
-  it('refuses the old key at once with graceSeconds 0 (the default), on every instance', async () => {
+  it('refuses the old key with graceSeconds 0 (the default): at once on the instance that rotated, within the bound on the others', async () => {
     for (const body of [{ graceSeconds: 0 }, {}, undefined]) {
       const old = await create();
       expect(await everywhere(old.id, old.key)).toEqual([200, 200, 204, 204]);
       const res = await rotate(old.id, body).expect(200);
       expect(res.body.previousKeyExpiresAt).toBeNull();
       await token(a, old.id, old.key).expect(401, INVALID_CLIENT);
-      await token(b, old.id, old.key).expect(401, INVALID_CLIENT);
-      const refused = await within(async () => (await verify(b, old.key)).status === 401 && (await verify(a, old.key)).status === 401);
+      expect((await verify(a, old.key)).status).toBe(401);
+      // The new secret works on B at once: a secret its cache does not match is checked against the row.
+      await token(b, old.id, res.body.key).expect(200);
+      const refused = await within(async () => (await token(b, old.id, old.key)).status === 401 && (await verify(b, old.key)).status === 401);
       expect(refused).toBeLessThan(2 * STALENESS_MS);
       await within(async () => (await verify(b, res.body.key)).status === 204);
       expect(await everywhere(old.id, res.body.key)).toEqual([200, 200, 204, 204]);

@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { Issuer } from 'openid-client';
 import { KeysService } from '../src/keys/keys.service';
+import { RevocationCache } from '../src/verify/revocation-cache';
 import { createTenant, type TenantFixture } from './support/fixtures';
 import { FakeClock } from './support/fake-clock';
 import { createTestApp, freePort, type TestApp } from './support/test-app';
@@ -226,10 +227,22 @@ describe('POST /token', () => {
     });
 
     it('refuses revoked and expired API keys', async () => {
-      await sut.dataSource.query(`UPDATE api_keys SET expires_at = now() - interval '1 minute' WHERE id = $1`, [t.apiKey.id]);
-      const res = await token({ grant_type: 'client_credentials', client_id: t.apiKey.id, client_secret: t.apiKey.key }).expect(401);
-      expect(res.body).toEqual(INVALID_CLIENT);
-      await sut.dataSource.query(`UPDATE api_keys SET expires_at = NULL WHERE id = $1`, [t.apiKey.id]);
+      // Keys are judged from the revocation cache: a change made behind this instance's back
+      // (here by SQL, as by another instance) counts once its poll has run.
+      const changed = async (sql: string) => {
+        await sut.dataSource.query(sql, [t.apiKey.id]);
+        await sut.app.get(RevocationCache).refresh();
+      };
+      for (const [change, undo] of [
+        [`UPDATE api_keys SET expires_at = now() - interval '1 minute' WHERE id = $1`, `UPDATE api_keys SET expires_at = NULL WHERE id = $1`],
+        [`UPDATE api_keys SET revoked_at = now() WHERE id = $1`, `UPDATE api_keys SET revoked_at = NULL WHERE id = $1`],
+      ]) {
+        await changed(change);
+        const res = await token({ grant_type: 'client_credentials', client_id: t.apiKey.id, client_secret: t.apiKey.key }).expect(401);
+        expect(res.body).toEqual(INVALID_CLIENT);
+        await changed(undo);
+        await token({ grant_type: 'client_credentials', client_id: t.apiKey.id, client_secret: t.apiKey.key }).expect(200);
+      }
     });
   });
 

@@ -8,6 +8,7 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../common/domai
 import { keysetPage, type Page, type PageQuery } from '../common/pagination';
 import { RevocationsService } from '../revocations/revocations.service';
 import { TenantDirectory } from '../tenants/tenant-directory';
+import { RevocationCache } from '../verify/revocation-cache';
 import { hashSecret } from '../clients/client-secret';
 import { ApiKey } from './api-key.entity';
 import { newApiKey } from './api-key-format';
@@ -30,6 +31,7 @@ export class ApiKeyAdminService {
     private readonly directory: TenantDirectory,
     private readonly audit: AuditService,
     private readonly revocations: RevocationsService,
+    private readonly cache: RevocationCache,
     private readonly clock: Clock,
   ) {}
 
@@ -60,9 +62,10 @@ export class ApiKeyAdminService {
   }
 
   /**
-   * Stops the key at once at /token (no cache there), within REVOCATION_CACHE_STALENESS at
-   * /verify, and with it the access tokens it obtained (a not-before entry for its id).
-   * Revoking a revoked key is a no-op (204 again, no second audit event).
+   * Stops the key at once on this instance and within REVOCATION_CACHE_STALENESS on the others
+   * (at /token and /verify alike: both judge keys from the revocation cache), and with it the
+   * access tokens it obtained (a not-before entry for its id). Revoking a revoked key is a no-op
+   * (204 again, no second audit event).
    */
   async revoke(actor: Actor, tenantId: string, id: string): Promise<void> {
     await this.dataSource.transaction(async (m) => {
@@ -75,18 +78,20 @@ export class ApiKeyAdminService {
       await this.revocations.notBefore(m, tenantId, id, 'api_key_revoked');
       await this.audit.recordAdmin(actor, { action: 'api_key.revoked', tenantId, target: id, details: { name: apiKey.name } }, m);
     });
+    this.cache.forgetApiKey(id);
   }
 
   /**
    * A new secret for the same key: same id (so the same id part in the key), scopes, expiry and
-   * allowedIps. The old secret keeps working for `graceSeconds` (0: it stops at once), at
-   * /token at once and at /verify within REVOCATION_CACHE_STALENESS (the row's trigger tells
-   * every instance's cache). Only one previous secret is kept: rotating again during a grace
-   * ends the grace of the secret before. Access tokens already issued are not affected.
+   * allowedIps. The old secret keeps working for `graceSeconds` (0: it stops at once on this
+   * instance, and within REVOCATION_CACHE_STALENESS on the others: the row's trigger tells every
+   * instance's cache). The new secret works everywhere at once. Only one previous secret is kept:
+   * rotating again during a grace ends the grace of the secret before. Access tokens already
+   * issued are not affected.
    */
   async rotate(actor: Actor, tenantId: string, id: string, dto: RotateApiKeyDto): Promise<CreatedApiKeyResponse> {
     const graceSeconds = dto.graceSeconds ?? 0;
-    return this.dataSource.transaction(async (m) => {
+    const rotated = await this.dataSource.transaction(async (m) => {
       const apiKey = await this.require(tenantId, id, m);
       checkChangeable(actor, apiKey);
       if (apiKey.revokedAt) throw new ConflictError('A revoked API key cannot be rotated.');
@@ -100,6 +105,8 @@ export class ApiKeyAdminService {
       await this.audit.recordAdmin(actor, { action: 'api_key.rotated', tenantId, target: id, details: { graceSeconds } }, m);
       return { ...toApiKeyResponse(apiKey), key };
     });
+    this.cache.forgetApiKey(id);
+    return rotated;
   }
 
   /** The key, locked for the rest of the transaction when `m` is given; 404 when absent. */

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { isUUID } from 'class-validator';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager, Repository } from 'typeorm';
@@ -7,7 +6,6 @@ import { hashSecret } from '../clients/client-secret';
 import { Clock } from '../common/clock';
 import { ApiKey } from './api-key.entity';
 import { API_KEY_PREFIX, newApiKey } from './api-key-format';
-import { apiKeySecretMatches } from './api-key-secret';
 
 const LAST_USED_EVERY_MS = 60_000;
 
@@ -55,24 +53,11 @@ export class ApiKeysService {
   }
 
   /**
-   * The live key with this id and secret, or null (unknown, wrong secret, revoked, expired).
-   * After a rotation the previous secret counts too until its grace ends. Where the caller may
-   * use it from (allowedIps) is the caller's check: ClientAuthService judges keys and clients alike.
+   * last_used_at of a key that just authenticated at the token endpoint, written at most once a
+   * minute per key, off the request's path: a failed write must not fail the request.
    */
-  async authenticate(id: string, secret: string): Promise<ApiKey | null> {
-    if (!isUUID(id)) return null;
-    const apiKey = await this.keys.findOneBy({ id });
-    if (!apiKey) return null;
+  recordUse(id: string): void {
     const now = this.clock.now();
-    const secrets = { secretHash: apiKey.secretHash, previousSecretHash: apiKey.previousSecretHash, previousSecretExpiresAt: apiKey.previousSecretExpiresAt?.getTime() ?? null };
-    if (!apiKeySecretMatches(secret, secrets, now.getTime())) return null;
-    if (apiKey.revokedAt || (apiKey.expiresAt && apiKey.expiresAt <= now)) return null;
-    this.touch(apiKey.id, now);
-    return apiKey;
-  }
-
-  /** Best effort and off the request's path: a failed write must not fail the request. */
-  private touch(id: string, now: Date): void {
     const last = this.lastTouched.get(id) ?? 0;
     if (now.getTime() - last < LAST_USED_EVERY_MS) return;
     this.lastTouched.set(id, now.getTime());

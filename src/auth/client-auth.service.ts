@@ -1,9 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import { isUUID } from 'class-validator';
+import { apiKeySecretMatches } from '../api-keys/api-key-secret';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { ipAllowed } from '../clients/allowed-ips';
 import { secretMatches } from '../clients/client-secret';
 import { ClientsService } from '../clients/clients.service';
+import { Clock } from '../common/clock';
 import { OAuthError } from '../common/oauth-error';
+import { RevocationCache, type ApiKeyView } from '../verify/revocation-cache';
 
 /** Who is calling the token endpoint: a registered client or an API key (contract 5.1). */
 export interface AuthenticatedClient {
@@ -59,6 +63,8 @@ export class ClientAuthService {
   constructor(
     private readonly clients: ClientsService,
     private readonly apiKeys: ApiKeysService,
+    private readonly cache: RevocationCache,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -69,38 +75,62 @@ export class ClientAuthService {
    */
   async authenticate(input: ClientCredentialsInput, ip: string | null): Promise<AuthenticatedClient> {
     const { id, secret } = readClientCredentials(input);
+    // API keys and generated client_ids are both random UUIDs; the revocation cache knows the
+    // keys, so a key's request asks the database nothing, and a client's asks only once.
+    const key = secret !== null && isUUID(id) ? await this.knownApiKey(id) : null;
+    if (key) return this.asApiKey(key, secret!, ip);
     const client = await this.clients.findByClientId(id);
-    if (client) {
-      const confidential = client.type === 'confidential';
-      // A public client proves nothing and must not send a secret; a confidential one must.
-      if (confidential ? !secret || !secretMatches(secret, client.secretHash!) : secret !== null) {
-        throw new OAuthError('invalid_client', { detail: `bad credentials for client ${id}` });
-      }
-      // Checked after the secret, so the log tells a good secret from the wrong place apart from a
-      // wrong one; the caller gets the same answer either way.
-      if (!ipAllowed(client.allowedIps, ip)) throw addressRefused(id, ip);
-      return {
-        kind: 'client',
-        pk: client.id,
-        clientId: client.clientId,
-        tenantId: client.tenantId,
-        confidential,
-        grantTypes: client.grantTypes,
-        scopes: client.scopes,
-        audience: client.audience,
-      };
+    if (!client) throw new OAuthError('invalid_client', { detail: `unknown client ${id}` });
+    const confidential = client.type === 'confidential';
+    // A public client proves nothing and must not send a secret; a confidential one must.
+    if (confidential ? !secret || !secretMatches(secret, client.secretHash!) : secret !== null) {
+      throw new OAuthError('invalid_client', { detail: `bad credentials for client ${id}` });
     }
-    const apiKey = secret ? await this.apiKeys.authenticate(id, secret) : null;
-    if (!apiKey) throw new OAuthError('invalid_client', { detail: `unknown client ${id}` });
-    if (!ipAllowed(apiKey.allowedIps, ip)) throw addressRefused(id, ip);
+    // Checked after the secret, so the log tells a good secret from the wrong place apart from a
+    // wrong one; the caller gets the same answer either way.
+    if (!ipAllowed(client.allowedIps, ip)) throw addressRefused(id, ip);
+    return {
+      kind: 'client',
+      pk: client.id,
+      clientId: client.clientId,
+      tenantId: client.tenantId,
+      confidential,
+      grantTypes: client.grantTypes,
+      scopes: client.scopes,
+      audience: client.audience,
+    };
+  }
+
+  private knownApiKey(id: string): ApiKeyView | null | Promise<ApiKeyView | null> {
+    const view = this.cache.apiKey(id);
+    return view === undefined ? this.cache.loadApiKey(id) : view;
+  }
+
+  /**
+   * An API key as /verify judges it, from the revocation cache: a revocation or expiry made on
+   * another instance counts within REVOCATION_CACHE_STALENESS. A secret the cached view does not
+   * match is checked once more against the row, so a rotation made elsewhere works at once.
+   */
+  private async asApiKey(cached: ApiKeyView, secret: string, ip: string | null): Promise<AuthenticatedClient> {
+    const now = this.clock.now().getTime();
+    let view: ApiKeyView | null = cached;
+    if (!apiKeySecretMatches(secret, view, now)) {
+      view = await this.cache.loadApiKey(cached.id);
+      if (!view || !apiKeySecretMatches(secret, view, now)) throw new OAuthError('invalid_client', { detail: `bad credentials for API key ${cached.id}` });
+    }
+    if (view.revoked || (view.expiresAt !== null && view.expiresAt <= now)) {
+      throw new OAuthError('invalid_client', { detail: `API key ${view.id} revoked or expired` });
+    }
+    if (view.allowedIps && !view.allowedIps.allows(ip)) throw addressRefused(view.id, ip);
+    this.apiKeys.recordUse(view.id);
     return {
       kind: 'api_key',
-      pk: apiKey.id,
-      clientId: apiKey.id,
-      tenantId: apiKey.tenantId,
+      pk: view.id,
+      clientId: view.id,
+      tenantId: view.tenantId,
       confidential: true,
       grantTypes: ['client_credentials'],
-      scopes: apiKey.scopes,
+      scopes: view.scopes,
       audience: null,
     };
   }

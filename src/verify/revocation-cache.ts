@@ -201,6 +201,14 @@ export class RevocationCache implements OnApplicationBootstrap, OnApplicationShu
     return loading;
   }
 
+  /**
+   * Drops what this instance knows of a key it just revoked or rotated, so its own /token and
+   * /verify see the change at once; other instances learn it from the log within the bound.
+   */
+  forgetApiKey(id: string): void {
+    this.apiKeys.delete(id);
+  }
+
   /** last_used_at of keys presented at /verify is written by the poll, at most once a minute. */
   noteApiKeyUse(id: string): void {
     this.usedKeys.add(id);
