@@ -4,6 +4,7 @@ import { DataSource, type EntityManager, type Repository } from 'typeorm';
 import { Clock } from '../common/clock';
 import { keysetPage } from '../common/pagination';
 import { AuditEvent, type AuditOutcome } from './audit-event.entity';
+import { GroupCommit } from './group-commit';
 import type { AuditEventQuery } from './dto/audit-event-query.dto';
 import { toAuditEventResponse, type AuditEventPage } from './dto/audit-event.response';
 
@@ -55,11 +56,15 @@ const INSERT_SQL = `INSERT INTO audit_events (${AUDIT_COLUMNS}) VALUES ($1, $2, 
 /** Append-only audit trail. Pass the transaction's manager to record inside the same transaction. */
 @Injectable()
 export class AuditService {
+  private readonly groupCommit: GroupCommit;
+
   constructor(
     @InjectRepository(AuditEvent) private readonly events: Repository<AuditEvent>,
-    private readonly dataSource: DataSource,
+    dataSource: DataSource,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.groupCommit = new GroupCommit('audit_events', AUDIT_COLUMNS.split(', '), (sql, params) => dataSource.query(sql, params));
+  }
 
   /** An admin write, recorded with the write's transaction (contract 3). */
   recordAdmin(
@@ -70,8 +75,14 @@ export class AuditService {
     return this.record({ ...event, outcome: 'success', actor: actor.id, ip: actor.ip, userAgent: actor.userAgent }, manager);
   }
 
+  /**
+   * Inside `manager`'s transaction, or on its own: then committed together with the events of
+   * concurrent requests (GroupCommit), resolving once it is durable.
+   */
   async record(event: AuditRecord, manager?: EntityManager): Promise<void> {
-    await (manager ?? this.dataSource).query(INSERT_SQL, auditValues(event, this.clock.now()));
+    const values = auditValues(event, this.clock.now());
+    if (manager) await manager.query(INSERT_SQL, values);
+    else await this.groupCommit.write(values);
   }
 
   /**
