@@ -77,23 +77,29 @@ async function expectJwt(answer, who) {
 
 /** Each login's refresh token: one per chain, by users in turn (logins two at a time). */
 async function refreshTokens(base, creds, chains) {
-  return inParallel([...Array(chains).keys()], 2, async (i) => (await token(base, creds.loginBodies[i % creds.loginBodies.length])).refresh_token);
+  return (await logins(base, creds, chains)).map((answer) => answer.refresh_token);
+}
+
+/** `n` logins' answers, by users in turn, two at a time. */
+function logins(base, creds, n) {
+  return inParallel([...Array(n).keys()], 2, (i) => token(base, creds.loginBodies[i % creds.loginBodies.length]));
 }
 
 /**
  * autocannon options for password logins: every connection goes through the users in turn,
  * each starting at a different one, so the users in flight at once are distinct people.
  */
-function loginLoad(base, creds) {
+function loginLoad(base, creds, onAnswer) {
   let next = 0;
   const bodies = creds.loginBodies;
+  const onResponse = onAnswer && ((status, body) => status === 200 && onAnswer(JSON.parse(body)));
   return {
     url: `${base}/token`,
     method: 'POST',
     headers: FORM,
     setupClient: (client) => {
       const first = next++;
-      client.setRequests(bodies.map((_, i) => ({ body: bodies[(first + i) % bodies.length] })));
+      client.setRequests(bodies.map((_, i) => ({ body: bodies[(first + i) % bodies.length], onResponse })));
     },
   };
 }
@@ -106,7 +112,7 @@ function loginLoad(base, creds) {
  * A chain cut mid-request by the end of a round cannot go on (the server may have rotated),
  * so every round starts from fresh logins.
  */
-function refreshLoad(base, creds, tokens) {
+function refreshLoad(base, creds, tokens, onAnswer) {
   let next = 0;
   return {
     url: `${base}/token`,
@@ -120,7 +126,10 @@ function refreshLoad(base, creds, tokens) {
           setupRequest: (req) => ({ ...req, body: `grant_type=refresh_token&client_id=${encodeURIComponent(creds.appId)}&refresh_token=${latest}` }),
           // A failed refresh leaves the spent token in place: its reuse then fails loudly too.
           onResponse: (status, body) => {
-            if (status === 200) latest = JSON.parse(body).refresh_token;
+            if (status !== 200) return;
+            const answer = JSON.parse(body);
+            latest = answer.refresh_token;
+            onAnswer?.(answer);
           },
         },
       ]);
@@ -158,4 +167,4 @@ async function startPeer(port, core) {
   return { pid: msg.pid, core, tokenUrl: tokenUrl.href, jwksUrl: discovery.jwks_uri, auth, body, header, stop: () => child.kill() };
 }
 
-module.exports = { SCOPES, basic, withService, credentials, refreshTokens, loginLoad, refreshLoad, startPeer, expectJwt };
+module.exports = { SCOPES, basic, withService, credentials, logins, refreshTokens, loginLoad, refreshLoad, startPeer, expectJwt };
