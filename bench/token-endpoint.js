@@ -87,7 +87,7 @@ module.exports = async function tokenEndpoint({ rounds = 3, duration = 5, warmup
       ];
       return report('token-endpoint', summary, {
         'every measurement (median round)': rows,
-        peer: `oidc-provider ${require('oidc-provider/package.json').version}, in-memory adapter, one confidential client (client_secret_basic), client_credentials with a resource indicator, access tokens ${JSON.stringify(peer.header)}; pinned to core ${PEER_CORE} by taskset (the service is not pinned)`,
+        peer: `oidc-provider ${require('oidc-provider/package.json').version}, in-memory adapter, one confidential client (client_secret_basic), client_credentials with a resource indicator, access tokens ${JSON.stringify(peer.header)}; pinned to core ${PEER_CORE} by taskset (the service is not pinned); on Node ${process.version}, which oidc-provider 9 calls unsupported (it asks for 22 LTS+)`,
         service: 'node dist/src/main.js (as npm start), unpinned, fresh database on the local PostgreSQL server, log level info, throttler limits out of reach (one IP)',
         credentials: `through the admin API: tenant ${creds.tenant.slug}, ${CHAINS} users, its default public client, a confidential client, an API key`,
         'cpu ms/req': "the measured process's CPU (all threads) per request, median of the rounds: the service's, or the peer's",
