@@ -4,8 +4,9 @@
 // admin API): password logins, refresh chains, client_credentials by an API key, the JWKS and
 // GET /verify with the users' current JWTs, all at once at bounded concurrency. Reports each
 // kind's requests and errors (any answer but the expected one, any socket error or timeout:
-// must be 0) and the service's RSS (VmRSS) after warm-up, at the middle and at the end (the end
-// must be within 10% of the start). Returns false, so run.js exits 1, if either fails.
+// must be 0) and the service's RSS (VmRSS, the median of a window of samples) after warm-up,
+// at the middle and at the end (the end must be within 10% of the start). Returns false, so
+// run.js exits 1, if either fails.
 const { readFileSync } = require('node:fs');
 const autocannon = require('autocannon');
 const { report } = require('./lib');
@@ -41,7 +42,26 @@ function tally(name, result, expect) {
   };
 }
 
-module.exports = async function soak({ seconds }) {
+/**
+ * RSS after warm-up (the first tenth, 10 to 60 s), at the middle and at the end: each the median
+ * of a window of samples, because one sample lands anywhere on the GC's sawtooth (tens of MiB).
+ */
+function rssSummary(samples, seconds) {
+  const warmup = Math.min(60, Math.max(10, seconds / 10));
+  const width = Math.max(3 * SAMPLE_SECONDS, seconds / 10);
+  const window = (from, to) => {
+    const xs = samples.filter((x) => x.s >= from && x.s <= to).map((x) => x.rssMiB).sort((a, b) => a - b);
+    if (xs.length < 2) throw new Error(`--soak ${seconds}: too short for RSS windows of ${width} s after a ${warmup} s warm-up`);
+    return { rssMiB: xs[Math.floor(xs.length / 2)], from: Math.round(from), to: Math.round(to), min: xs[0], max: xs[xs.length - 1] };
+  };
+  const last = samples.length ? samples[samples.length - 1].s : 0;
+  const start = window(warmup, warmup + width);
+  const middle = window(seconds / 2 - width / 2, seconds / 2 + width / 2);
+  const end = window(last - width, last);
+  return { start, middle, end, growth: (end.rssMiB - start.rssMiB) / start.rssMiB };
+}
+
+async function soak({ seconds }) {
   return withService(PORT, async (service) => {
     const creds = await credentials(service.base, { users: 16 });
     const base = service.base;
@@ -80,7 +100,7 @@ module.exports = async function soak({ seconds }) {
         204,
       ],
     };
-    // RSS every few seconds while the load runs; the first tenth (10 to 60 s) is the warm-up.
+    // RSS every few seconds while the load runs (rssSummary() picks the windows).
     const t0 = Date.now();
     const samples = [];
     const sampler = setInterval(() => samples.push({ s: Math.round((Date.now() - t0) / 1000), rssMiB: rssMiB(service.pid) }), SAMPLE_SECONDS * 1000);
@@ -91,17 +111,12 @@ module.exports = async function soak({ seconds }) {
       clearInterval(sampler);
     }
     const rows = Object.keys(runs).map((name, i) => tally(name, results[i], runs[name][1]));
-    const warmup = Math.min(60, Math.max(10, seconds / 10));
-    const after = samples.filter((x) => x.s >= warmup);
-    if (after.length < 3) throw new Error(`--soak ${seconds}: too short for RSS samples after a ${warmup} s warm-up (every ${SAMPLE_SECONDS} s)`);
-    const start = after[0];
-    const middle = after.reduce((m, x) => (Math.abs(x.s - seconds / 2) < Math.abs(m.s - seconds / 2) ? x : m));
-    const end = after[after.length - 1];
-    const growth = (end.rssMiB - start.rssMiB) / start.rssMiB;
+    const { start, middle, end, growth } = rssSummary(samples, seconds);
     const errors = rows.reduce((n, r) => n + r.errors, 0);
     const ok = errors === 0 && growth <= 0.1;
     report('soak', rows, {
-      'RSS at start (after warm-up), middle, end': `${start.rssMiB} MiB at ${start.s} s, ${middle.rssMiB} MiB at ${middle.s} s, ${end.rssMiB} MiB at ${end.s} s`,
+      'RSS at start (after warm-up), middle, end': [start, middle, end].map((w) => `${w.rssMiB} MiB (${w.from}-${w.to} s, ${w.min}-${w.max})`).join(', '),
+      'RSS figures': `the median of the samples in each window (a tenth of the run, at least ${3 * SAMPLE_SECONDS} s), then their range: one sample swings with the GC`,
       'RSS growth, end against start': `${(100 * growth).toFixed(1)}% (limit 10%): ${growth <= 0.1 ? 'flat' : 'GREW'}`,
       errors: `${errors} (must be 0)`,
       result: ok ? 'passed' : 'FAILED',
@@ -112,4 +127,8 @@ module.exports = async function soak({ seconds }) {
     });
     return ok;
   });
-};
+}
+
+module.exports = soak;
+module.exports.rssSummary = rssSummary;
+
