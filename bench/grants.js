@@ -9,6 +9,7 @@ const { join } = require('node:path');
 const { Client } = require('pg');
 const autocannon = require('autocannon');
 const { ROOT, startService, freshDatabase, runChild, load, compare, report, jwtLibraries } = require('./lib');
+const { refreshLoad: chainedRefreshes } = require('./token-setup');
 
 const ADMIN_PASSWORD = 'bench-admin-password';
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -135,26 +136,14 @@ async function login(base) {
 }
 
 /**
- * autocannon options that refresh with never-used tokens: `connections` logins first, then each
- * response's new token goes back to the pool. A presented token is spent, and presenting it
- * again revokes its family. A one-request list cannot chain through autocannon's context, which
- * it resets whenever it wraps around the list. The pool starts anew every round, because a
- * round's last in-flight requests may be cut off after the server rotated.
+ * autocannon options for `connections` refresh clients, each chaining its own session: a login
+ * first, then always the refresh token of its own previous answer (token-setup.js refreshLoad).
+ * The logins are made anew every round, because a round's last in-flight requests may be cut
+ * off after the server rotated.
  */
 async function refreshLoad(base, connections) {
-  const unused = await Promise.all(Array.from({ length: connections }, () => login(base)));
-  return {
-    url: `${base}/token`,
-    method: 'POST',
-    headers: FORM,
-    requests: [
-      {
-        // An empty pool (after a failed request) sends "undefined": it fails loudly, as it should.
-        setupRequest: (req) => ({ ...req, body: `grant_type=refresh_token&client_id=admin-cli&refresh_token=${unused.pop()}` }),
-        onResponse: (status, body) => status === 200 && unused.push(JSON.parse(body).refresh_token),
-      },
-    ],
-  };
+  const tokens = await Promise.all(Array.from({ length: connections }, () => login(base)));
+  return chainedRefreshes(base, { appId: 'admin-cli' }, tokens);
 }
 
 async function refresh({ rounds = 5, duration = 4, connections = 50 } = {}) {

@@ -225,10 +225,21 @@ function report(title, rows, extra = {}) {
   const out = { title, at: new Date().toISOString(), node: process.version, rows, ...extra };
   console.log(`\n## ${title}`);
   // Columns a benchmark adds to its rows (say, a ratio to its ceiling) are printed too.
-  const columns = ['name', 'requestsPerSec', 'p50Ms', 'p99Ms', 'requests', 'failures', 'rounds', 'stealPct', 'otherPct'];
-  for (const row of rows) for (const k of Object.keys(row)) if (!columns.includes(k)) columns.push(k);
-  console.table(rows, columns);
-  for (const [k, v] of Object.entries(extra)) console.log(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`);
+  // The usual columns that some row has, in their usual order, then the rest.
+  const usual = ['name', 'requestsPerSec', 'p50Ms', 'p99Ms', 'requests', 'failures', 'rounds', 'stealPct', 'otherPct'];
+  const table = (items) => {
+    const columns = usual.filter((k) => items.some((row) => k in row));
+    for (const row of items) for (const k of Object.keys(row)) if (!columns.includes(k)) columns.push(k);
+    console.table(items, columns);
+  };
+  table(rows);
+  // A list of rows in `extra` (say, every measurement behind a summary) is a table too.
+  for (const [k, v] of Object.entries(extra)) {
+    if (Array.isArray(v) && v.every((x) => x && typeof x === 'object')) {
+      console.log(`${k}:`);
+      table(v);
+    } else console.log(`${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`);
+  }
   mkdirSync(join(__dirname, 'results'), { recursive: true });
   writeFileSync(join(__dirname, 'results', `${title.replace(/\W+/g, '-')}.json`), JSON.stringify(out, null, 2));
   return out;

@@ -1,0 +1,102 @@
+'use strict';
+// Issue #12's four figures in one run: POST /token (password, refresh, client_credentials by an
+// API key and by a confidential client) and the JWKS, each beside what the issue compares it
+// with, every ceiling and the peer measured in the same interleaved rounds (median kept):
+//   password            8 connections, 8 users in turn      raw argon2id verify, 4 in flight    >= 0.85x
+//   refresh             16 clients, each its own chain      raw RS256 RFC 9068 JWT sign, 1 core >= 0.40x
+//   client_credentials  32 connections, HTTP Basic          oidc-provider on one core           >= 1.25x
+//   JWKS                32 connections                      oidc-provider's JWKS on one core    >= 2.5x
+// The service runs unpinned on a fresh PostgreSQL database (token-setup.js); only the peer is
+// pinned (taskset). Every row must have zero non-2xx answers (lib.js load() throws otherwise).
+const autocannon = require('autocannon');
+const { runChild, load, compare, report } = require('./lib');
+const { FORM } = require('./verify-setup');
+const { withService, credentials, refreshTokens, loginLoad, refreshLoad, startPeer } = require('./token-setup');
+
+const PORT = 3921;
+const PEER_PORT = 3922;
+const PEER_CORE = 1;
+const LOGINS = 8;
+const CHAINS = 16;
+const CLIENTS = 32;
+const ARGON2_IN_FLIGHT = 4;
+// A password login must reach V8's optimised tiers before it is measured (see grants.js).
+const LOGIN_WARMUP_SECONDS = 10;
+
+/** A target at its own concurrency (compare()'s `connections` is the default of the others). */
+const at = (name, connections, options, pid) => ({ name, pid, measure: ({ duration }) => load(name, { ...options, duration, connections }) });
+
+/** A raw ceiling in a child process of its own, measuring for the round's duration. */
+const ceiling = (name, script, args, pick) => ({ name, measure: async ({ duration }) => ({ name, requestsPerSec: pick((await runChild(script, [String(duration), ...args])).msg) }) });
+
+const ratio = (a, b) => +(a.requestsPerSec / b.requestsPerSec).toFixed(2);
+
+module.exports = async function tokenEndpoint({ rounds = 3, duration = 5, warmup = 2 } = {}) {
+  return withService(PORT, async (service) => {
+    const peer = await startPeer(PEER_PORT, PEER_CORE);
+    try {
+      const creds = await credentials(service.base, { users: CHAINS });
+      const users = creds.loginBodies.slice(0, LOGINS);
+      const loginCreds = { ...creds, loginBodies: users };
+      const tokenUrl = `${service.base}/token`;
+      const clientCredentials = (auth) => ({ url: tokenUrl, method: 'POST', headers: { ...FORM, authorization: auth }, body: 'grant_type=client_credentials&scope=models%3Alist' });
+      let chains = [];
+      const targets = [
+        ceiling(`raw argon2id verify, ${ARGON2_IN_FLIGHT} in flight (verifies/s)`, 'ceilings/argon2.js', [String(ARGON2_IN_FLIGHT)], (m) => m.verifiesPerSec),
+        at(`tessera password grant, ${LOGINS} conns, ${LOGINS} users in turn`, LOGINS, loginLoad(service.base, loginCreds), service.pid),
+        ceiling('raw node:crypto RS256 sign of an RFC 9068 JWT, 1 core (tokens/s)', 'ceilings/sign-jwt.js', [], (m) => m.tokensPerSec),
+        {
+          name: `tessera refresh grant, ${CHAINS} chains`,
+          pid: service.pid,
+          // Fresh logins before each round, outside it: a chain cut by a round's end is spent.
+          prepare: async () => (chains = await refreshTokens(service.base, creds, CHAINS)),
+          measure: ({ duration: d }) => load(`tessera refresh grant, ${CHAINS} chains`, { ...refreshLoad(service.base, creds, chains), duration: d, connections: CHAINS }),
+        },
+        at(`oidc-provider client_credentials, ${CLIENTS} conns (core ${PEER_CORE})`, CLIENTS, { url: peer.tokenUrl, method: 'POST', headers: { ...FORM, authorization: peer.auth }, body: peer.body }, peer.pid),
+        at(`tessera client_credentials, API key by Basic, ${CLIENTS} conns`, CLIENTS, clientCredentials(creds.apiKeyAuth), service.pid),
+        at(`tessera client_credentials, confidential client by Basic, ${CLIENTS} conns`, CLIENTS, clientCredentials(creds.clientAuth), service.pid),
+        at(`oidc-provider JWKS, ${CLIENTS} conns (core ${PEER_CORE})`, CLIENTS, { url: peer.jwksUrl }, peer.pid),
+        at(`tessera JWKS, ${CLIENTS} conns`, CLIENTS, { url: `${service.base}/.well-known/jwks.json` }, service.pid),
+      ];
+      // The password grant's longer warm-up, before compare()'s short one for every target.
+      await autocannon({ ...loginLoad(service.base, loginCreds), connections: LOGINS, duration: LOGIN_WARMUP_SECONDS });
+      const rows = await compare(targets, { rounds, duration, connections: CLIENTS, warmup });
+      const [argon2, password, sign, refresh, peerToken, apiKey, confidential, peerJwks, jwks] = rows;
+      const figure = (name, workload, row, base, target) => {
+        const r = ratio(row, base);
+        return {
+          figure: name,
+          workload,
+          'tessera /s': row.requestsPerSec,
+          'p50 ms': row.p50Ms,
+          'p99 ms': row.p99Ms,
+          'cpu ms/req': row.cpuMsPerReq,
+          'compared with': base.name,
+          'their /s': base.requestsPerSec,
+          ratio: r,
+          target: `>= ${target}`,
+          result: r >= target && !row.failures && !base.failures ? 'met' : 'MISSED',
+        };
+      };
+      const summary = [
+        figure('password grant', `${LOGINS} connections, ${LOGINS} users of one tenant in turn`, password, argon2, 0.85),
+        figure('refresh grant', `${CHAINS} clients, each chaining its own latest refresh token`, refresh, sign, 0.4),
+        figure('client_credentials, API key', `HTTP Basic, ${CLIENTS} connections`, apiKey, peerToken, 1.25),
+        figure('client_credentials, confidential client', `HTTP Basic, ${CLIENTS} connections`, confidential, peerToken, 1.25),
+        figure('JWKS', `GET, ${CLIENTS} connections`, jwks, peerJwks, 2.5),
+      ];
+      return report('token-endpoint', summary, {
+        'every measurement (median round)': rows,
+        peer: `oidc-provider ${require('oidc-provider/package.json').version}, in-memory adapter, one confidential client (client_secret_basic), client_credentials with a resource indicator, access tokens ${JSON.stringify(peer.header)}; pinned to core ${PEER_CORE} by taskset (the service is not pinned); on Node ${process.version}, which oidc-provider 9 calls unsupported (it asks for 22 LTS+)`,
+        service: 'node dist/src/main.js (as npm start), unpinned, fresh database on the local PostgreSQL server, log level info, throttler limits out of reach (one IP)',
+        credentials: `through the admin API: tenant ${creds.tenant.slug}, ${CHAINS} users, its default public client, a confidential client, an API key`,
+        'cpu ms/req': "the measured process's CPU (all threads) per request, median of the rounds: the service's, or the peer's",
+        'all met': summary.every((s) => s.result === 'met'),
+        'seconds per round': duration,
+        rounds,
+      });
+    } finally {
+      peer.stop();
+    }
+  });
+};
