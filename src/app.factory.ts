@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Server } from 'node:http';
 import { AdminListener } from './admin-listener';
 import { AppModule, type AppOptions } from './app.module';
@@ -8,6 +9,7 @@ import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { ErrorResponder } from './common/error-responder';
 import { createLoggers, PinoNestLogger, registerAccessLog } from './common/logging';
 import { registerHttpHardening, requestIdOf } from './common/http-hardening';
+import { OAuthError } from './common/oauth-error';
 import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/config';
 import { DOCS_PATH, setupOpenApi } from './docs/openapi';
@@ -31,6 +33,9 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     // runs its hook on every request (about 2% of the main thread's time per token request).
     // A middleware added later fails at start-up, loudly, instead of costing every route.
     skipMiddie: true,
+    // Fastify's own answer to a request arriving while the app shuts down is a 503 without
+    // Retry-After, in a body of its own; the hook below gives the contract's (2.1) instead.
+    return503OnClosing: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, options), adapter, {
     bufferLogs: true,
@@ -45,6 +50,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   await registerHttpHardening(app, config, DOCS_PATH);
   registerAccessLog(fastify, loggers.access);
   app.get(MetricsService).instrument(fastify);
+  refuseWhileClosing(fastify);
   // One error shape for everything: Nest's Fastify adapter routes Fastify's own errors (body
   // parsing, size, content type, and errors of hooks such as AdminListener's) into the global filter too.
   app.useGlobalFilters(new AllExceptionsFilter(new ErrorResponder()));
@@ -63,6 +69,23 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     throw err;
   }
   return app;
+}
+
+/**
+ * A request that reaches the app once it has begun to close (on a keep-alive connection, or
+ * in flight) gets 503 temporarily_unavailable with Retry-After and Connection: close, through
+ * the one error path, so a client retries, on another instance or after the restart; it is not
+ * run against resources that are going away. Found by test/adversarial/restart.adv-spec.ts.
+ */
+function refuseWhileClosing(fastify: FastifyInstance): void {
+  let closing = false;
+  fastify.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  fastify.addHook('onRequest', (_request, _reply, done) => {
+    done(closing ? new OAuthError('temporarily_unavailable', { retryAfter: 5, detail: 'shutting down' }) : undefined);
+  });
 }
 
 /** Listens on PORT and, with ADMIN_LISTEN, on the admin address too; app.close() closes both. */

@@ -53,8 +53,10 @@ export class MeService {
     }
     const problem = passwordProblem(newPassword, user.username);
     if (problem) throw new InvalidInputError(problem, 'newPassword');
-    await this.users.setPassword(user, newPassword);
+    const newHash = await this.users.hashPassword(newPassword);
     const revokedSessions = await this.dataSource.transaction(async (m) => {
+      // A concurrent change got there first: this request's current password is no longer current.
+      if (!(await this.users.replacePasswordHash(user, newHash, m))) throw new InvalidInputError('is wrong', 'currentPassword');
       // The session this request comes from is the family that issued its access token.
       const rows: { family_id: string; access_token_expires_at: Date | null }[] = await m.query(
         `SELECT family_id, access_token_expires_at FROM refresh_tokens WHERE access_token_jti = $1`,

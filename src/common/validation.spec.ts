@@ -43,4 +43,9 @@ describe('createValidationPipe', () => {
       ]),
     );
   });
+
+  it('refuses a body that is JSON null instead of reading it as an empty object; no body at all is still {}', async () => {
+    expect(await errorsOf(null)).toEqual([{ field: 'body', message: 'must be a JSON object' }]);
+    await expect(sut.transform(undefined, { type: 'body', metatype: Inner })).resolves.toBeInstanceOf(Inner);
+  });
 });

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { AUDIT_COLUMNS, auditValues, AuditService, type AuditRecord } from '../audit/audit.service';
 import { Clock } from '../common/clock';
+import { isDatabaseUnavailable } from '../common/database-errors';
 import { randomToken, sha256 } from '../common/crypto';
 import { decodeCursor, pageOf, pageSize, type Page, type PageQuery } from '../common/pagination';
 import { HotQueries, type HotStatement } from '../database/hot-queries';
@@ -15,6 +16,7 @@ import {
   type RotationRequest,
   type RotationRow,
 } from './refresh-rotation';
+import { UnconfirmedRotations } from './unconfirmed-rotations';
 
 export interface RefreshLifetimes {
   /** Absolute lifetime of the family (one login), seconds. */
@@ -77,6 +79,7 @@ export class RefreshTokensService {
     private readonly clock: Clock,
     private readonly audit: AuditService,
     private readonly metrics: MetricsService,
+    private readonly unconfirmed: UnconfirmedRotations,
   ) {}
 
   /** A new family (one login) and its first token, recorded with the login's audit event. */
@@ -110,8 +113,10 @@ export class RefreshTokensService {
   async rotate(req: RotationRequest): Promise<RotationOutcome> {
     const token = randomToken(32);
     const now = req.now;
+    const presentedHash = sha256(req.presented);
+    await this.unconfirmed.settle(presentedHash);
     const rows = await this.hot.rows<RotationRow>(ROTATE, [
-      sha256(req.presented),
+      presentedHash,
       req.clientPk,
       now,
       req.requested,
@@ -122,7 +127,11 @@ export class RefreshTokensService {
       req.ip,
       req.userAgent?.slice(0, 512) ?? null,
       req.clientId,
-    ]);
+    ]).catch((err: unknown) => {
+      // The statement may have committed with its answer lost: no token consumed by a failed request.
+      if (isDatabaseUnavailable(err)) this.unconfirmed.note(presentedHash, req.accessJti);
+      throw err;
+    });
     const row = rows[0];
     if (!row) return { kind: 'unknown' };
     if (row.claimed) return { kind: 'rotated', row, token };

@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
-import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { ThrottlerModule } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
 import { readClientCredentials } from '../auth/client-auth.service';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { usernameKey } from '../users/username';
+import { FallbackThrottlerStorage } from './fallback-throttler-storage';
 
 /**
  * Who a /token request tries to authenticate as: the username of a password login, else the
@@ -28,7 +28,8 @@ export function subjectOf(req: FastifyRequest): string | null {
 
 /**
  * Contract 3: per client IP on /token, /revoke and /introspect, and per username or client id
- * on /token. In memory for one instance; in Redis (REDIS_URL) so several instances share counts.
+ * on /token. In memory for one instance; in Redis (REDIS_URL) so several instances share counts,
+ * in memory again while Redis is unreachable.
  */
 @Module({
   imports: [
@@ -53,7 +54,7 @@ export function subjectOf(req: FastifyRequest): string | null {
             },
           },
         ],
-        storage: config.redisUrl ? new ThrottlerStorageRedisService(config.redisUrl) : undefined,
+        storage: config.redisUrl ? new FallbackThrottlerStorage(config.redisUrl) : undefined,
       }),
     }),
   ],

@@ -127,11 +127,21 @@ export class UsersService {
     return this.hasher.verify(user.passwordHash, password);
   }
 
-  async setPassword(user: User, password: string): Promise<void> {
-    await this.users.update(
-      { tenantId: user.tenantId, id: user.id },
-      { passwordHash: await this.hasher.hash(password), passwordChangedAt: new Date(), updatedAt: new Date() },
-    );
+  /** The argon2id hash of a new password, made before any transaction opens (it takes tens of ms). */
+  hashPassword(password: string): Promise<string> {
+    return this.hasher.hash(password);
+  }
+
+  /**
+   * Replaces the password hash only if it is still the one `user` was read with, so of
+   * concurrent changes that each proved the old password exactly one wins; false for the
+   * others (their proof is of a password that is no longer the user's).
+   */
+  async replacePasswordHash(user: User, passwordHash: string, manager: EntityManager): Promise<boolean> {
+    const result = await manager
+      .getRepository(User)
+      .update({ tenantId: user.tenantId, id: user.id, passwordHash: user.passwordHash }, { passwordHash, passwordChangedAt: new Date(), updatedAt: new Date() });
+    return (result.affected ?? 0) === 1;
   }
 
   /**
@@ -152,7 +162,8 @@ export class UsersService {
   /** A hash made with older argon2 parameters is upgraded on the next good login. */
   private async rehash(user: LoginUser, password: string): Promise<void> {
     try {
-      await this.users.update({ tenantId: user.tenantId, id: user.id }, { passwordHash: await this.hasher.hash(password) });
+      // Only over the hash it verified: a password changed meanwhile must not come back.
+      await this.users.update({ tenantId: user.tenantId, id: user.id, passwordHash: user.passwordHash }, { passwordHash: await this.hasher.hash(password) });
     } catch (err) {
       this.logger.warn(`could not upgrade the password hash of user ${user.id}: ${(err as Error).message}`);
     }

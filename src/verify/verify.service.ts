@@ -49,6 +49,12 @@ const BEARER = /^Bearer +([A-Za-z0-9._~+/-]+=*) *$/i;
 export class VerifyService {
   private readonly matcher: RouteMatcher;
   private readonly trustProxy: boolean;
+  /**
+   * RFC 9068 §4, RFC 8725 §3.9: a JWT must be meant for the servers behind this proxy: the
+   * policy's audience, else the default audience, as the verifier middlewares require. A token
+   * issued to a client for another audience is refused, not waved through.
+   */
+  private readonly audience: string;
 
   constructor(
     private readonly verifier: AccessTokenVerifier,
@@ -57,6 +63,7 @@ export class VerifyService {
   ) {
     this.matcher = new RouteMatcher(config.routePolicy);
     this.trustProxy = config.trustProxy;
+    this.audience = this.matcher.policy.audience ?? config.defaultAudience;
   }
 
   decide(req: VerifyRequest): Decision | Promise<Decision> {
@@ -88,8 +95,7 @@ export class VerifyService {
       return { kind: 'unauthenticated', error: 'invalid_token', detail: verdict.reason };
     }
     const { credential } = verdict;
-    const audience = this.matcher.policy.audience;
-    if (audience && credential.claims && ![credential.claims.aud].flat().includes(audience)) {
+    if (credential.claims && ![credential.claims.aud].flat().includes(this.audience)) {
       return { kind: 'unauthenticated', error: 'invalid_token', detail: 'audience' };
     }
     const method = agreed(req.methods);
