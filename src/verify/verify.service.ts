@@ -95,7 +95,7 @@ export class VerifyService {
       return { kind: 'unauthenticated', error: 'invalid_token', detail: verdict.reason };
     }
     const { credential } = verdict;
-    if (credential.claims && ![credential.claims.aud].flat().includes(this.audience)) {
+    if (credential.claims && !meantFor(credential.claims.aud, this.audience)) {
       return { kind: 'unauthenticated', error: 'invalid_token', detail: 'audience' };
     }
     const method = agreed(req.methods);
@@ -142,4 +142,9 @@ function agreed(candidates: readonly (string | undefined)[]): string | null {
 function failed(err: unknown): Decision {
   if (isDatabaseUnavailable(err)) return { kind: 'unavailable', detail: 'database unavailable for a credential not in the cache' };
   throw err;
+}
+
+/** RFC 7519 §4.1.3: aud is one string or a list of them (no array built per request). */
+function meantFor(aud: string | readonly string[] | undefined, audience: string): boolean {
+  return typeof aud === 'string' ? aud === audience : aud !== undefined && aud.includes(audience);
 }
