@@ -12,6 +12,6 @@ import { ApiKeysService } from './api-keys.service';
   imports: [TypeOrmModule.forFeature([ApiKey]), TenantDirectoryModule, AuditModule, RevocationsModule],
   controllers: [ApiKeysController],
   providers: [ApiKeysService, ApiKeyAdminService],
-  exports: [ApiKeysService],
+  exports: [ApiKeysService, ApiKeyAdminService],
 })
 export class ApiKeysModule {}

@@ -59,8 +59,10 @@ export async function registerHttpHardening(app: NestFastifyApplication, config:
     crossOriginResourcePolicy: { policy: 'same-site' },
   });
   fastify.addHook('onSend', (request, reply, payload, done) => {
-    const path = request.url.split('?')[0];
-    reply.header('content-security-policy', path === docsPath || path.startsWith(`${docsPath}/`) ? DOCS_CSP : API_CSP);
+    if (!reply.hasHeader('content-security-policy')) {
+      const path = request.url.split('?')[0];
+      reply.header('content-security-policy', path === docsPath || path.startsWith(`${docsPath}/`) ? DOCS_CSP : API_CSP);
+    }
     done(null, payload);
   });
 }
