@@ -36,6 +36,9 @@ export class ConsoleModule implements OnModuleInit {
       const path = request.url.split('?')[0];
       if (path === CONSOLE_PATH || path.startsWith(`${CONSOLE_PATH}/`)) {
         reply.header('content-security-policy', CONSOLE_CSP);
+        // helmet's no-referrer makes browsers send `Origin: null` on form posts; same-origin
+        // keeps the real Origin for the console's own forms (checked by ConsoleGuard).
+        reply.header('referrer-policy', 'same-origin');
         if (!path.startsWith(`${CONSOLE_PATH}/assets/`)) reply.header('cache-control', 'no-store');
       }
       done();

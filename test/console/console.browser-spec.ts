@@ -1,0 +1,139 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Page } from 'playwright-core';
+import { createTenantViaApi, createUserViaApi, platformToken, type AdminTenant } from '../support/admin';
+import { TEST_ADMIN_PASSWORD } from '../support/test-app';
+import { logIn, seriousViolations, startHarness, type ConsoleHarness } from './browser';
+
+/** Issue #15 in a real Chromium: every screen as an operator uses it. */
+describe('console in Chromium', () => {
+  let h: ConsoleHarness;
+  let page: Page;
+  let tenant: AdminTenant;
+  let other: AdminTenant;
+  let tenantAdmin: { username: string; password: string };
+  const scanned = new Map<string, string[]>();
+
+  beforeAll(async () => {
+    h = await startHarness();
+    const token = await platformToken(h.app);
+    tenant = await createTenantViaApi(h.app, token, { scopes: ['models:list', 'ocr:infer'] });
+    other = await createTenantViaApi(h.app, token);
+    tenantAdmin = await createUserViaApi(h.app, token, tenant.id, ['admin:tenant']);
+    page = await h.newPage();
+    await logIn(page, 'admin', TEST_ADMIN_PASSWORD);
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  /** axe-core on the page as it is now, remembered per screen. */
+  const scan = async (screen: string) => scanned.set(screen, await seriousViolations(page));
+  const clientCredentials = (id: string, key: string) =>
+    h.app.http().post('/token').type('form').send({ grant_type: 'client_credentials', client_id: id, client_secret: key, scope: 'ocr:infer' });
+  const keysUrl = (t: AdminTenant) => `/console/tenants/${t.id}/api-keys`;
+
+  it('API keys: create one, see it once, reload and find it gone; it works at /token until revoked here', async () => {
+    await page.goto(keysUrl(tenant));
+    await scan('api keys');
+    await page.getByLabel('Name').fill('ocr-worker');
+    await page.getByLabel('ocr:infer').check();
+    await Promise.all([page.waitForURL(keysUrl(tenant)), page.getByRole('button', { name: 'Create API key' }).click()]);
+    const key = await page.getByRole('textbox', { name: /^API key/ }).inputValue();
+    expect(key).toMatch(/^tsk_/);
+    await scan('api keys, new key shown');
+    if (process.env.CONSOLE_SCREENSHOT) {
+      mkdirSync(dirname(process.env.CONSOLE_SCREENSHOT), { recursive: true });
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await page.screenshot({ path: process.env.CONSOLE_SCREENSHOT, fullPage: false });
+    }
+    const id = (await page.getByRole('row', { name: /ocr-worker/ }).locator('td.mono').last().textContent())!.trim();
+
+    await page.reload();
+    expect(await page.content()).not.toContain(key);
+    expect(await page.getByRole('textbox', { name: /^API key/ }).count()).toBe(0);
+
+    const ok = await clientCredentials(id, key);
+    expect(ok.status).toBe(200);
+
+    await page.getByRole('checkbox', { name: 'Select ocr-worker' }).check();
+    await Promise.all([page.waitForURL(keysUrl(tenant)), page.getByRole('button', { name: 'Revoke selected' }).click()]);
+    await page.getByText('Revoked 1 API key.').waitFor();
+    expect(await page.getByRole('row', { name: /ocr-worker/ }).getByText('revoked').count()).toBe(1);
+    const refused = await clientCredentials(id, key);
+    expect(refused.status).toBe(401);
+  });
+
+  it('keyboard only: creates an API key with Tab, Space and Enter, focus always visible', async () => {
+    await page.goto(keysUrl(tenant));
+    const focusIs = async (selector: string) => page.evaluate((s) => document.activeElement === document.querySelector(s), selector);
+    const tabTo = async (selector: string) => {
+      for (let i = 0; i < 80; i++) {
+        await page.keyboard.press('Tab');
+        const outline = await page.evaluate(() => {
+          const el = document.activeElement as HTMLElement | null;
+          return el && el !== document.body ? `${getComputedStyle(el).outlineStyle} ${el.outerHTML.slice(0, 80)}` : 'n/a';
+        });
+        expect(outline).not.toMatch(/^none/);
+        if (await focusIs(selector)) return;
+      }
+      throw new Error(`Tab never reached ${selector}`);
+    };
+    await tabTo('#key-name');
+    await page.keyboard.type('keyboard-key');
+    await tabTo('input[name="scopes"][value="models:list"]');
+    await page.keyboard.press('Space');
+    await tabTo('form[action$="/api-keys"] button[type="submit"]');
+    await Promise.all([page.waitForURL(keysUrl(tenant)), page.keyboard.press('Enter')]);
+    expect(await page.getByRole('textbox', { name: /^API key/ }).inputValue()).toMatch(/^tsk_/);
+    expect(await page.getByRole('row', { name: /keyboard-key/ }).getByText('models:list').count()).toBe(1);
+  });
+
+  it('security: cookie flags, CSRF and Origin refusals as 403 problem+json', async () => {
+    const cookies = await h.context.cookies();
+    const session = cookies.find((c) => c.name === '__Host-tessera-console')!;
+    expect(session).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/' });
+    expect(cookies.some((c) => c.value.startsWith('eyJ'))).toBe(false);
+    expect(await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie)).not.toMatch(/eyJ|tessera-console=/);
+
+    // page.request carries the browser's cookies; the first POST has no CSRF token at all.
+    const noToken = await page.request.post(keysUrl(tenant), { form: { name: 'forged', scopes: 'models:list' } });
+    expect(noToken.status()).toBe(403);
+    expect(noToken.headers()['content-type']).toMatch(/^application\/problem\+json/);
+    const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
+    const foreign = await page.request.post(keysUrl(tenant), { form: { name: 'forged', scopes: 'models:list', _csrf: csrf }, headers: { origin: 'https://evil.example' } });
+    expect(foreign.status()).toBe(403);
+    expect(await foreign.json()).toMatchObject({ status: 403, title: 'Forbidden' });
+  });
+
+  it('a tenant admin sees its own tenant only: another tenant 404, signing keys and tenants 403', async () => {
+    const other$ = await h.context.browser()?.newContext({ baseURL: h.base });
+    const tenantPage = other$ ? await other$.newPage() : await h.newPage();
+    try {
+      await logIn(tenantPage, tenantAdmin.username, tenantAdmin.password, tenant.slug);
+      expect(tenantPage.url()).toContain(keysUrl(tenant));
+      expect(await tenantPage.getByRole('link', { name: 'Signing keys' }).count()).toBe(0);
+      for (const path of [keysUrl(other), `/console/tenants/${other.id}/users`]) {
+        expect((await tenantPage.goto(path))!.status()).toBe(404);
+      }
+      for (const path of ['/console/keys', '/console/tenants']) {
+        expect((await tenantPage.goto(path))!.status()).toBe(403);
+      }
+    } finally {
+      await tenantPage.close();
+    }
+  });
+
+  it('every screen passes axe-core with no serious or critical violation, and no page broke its CSP', async () => {
+    await page.goto('/console/tenants');
+    await scan('tenants');
+    const login = await h.newPage();
+    await login.goto('/console/login');
+    scanned.set('login', await seriousViolations(login));
+    await login.close();
+    for (const [screen, violations] of scanned) expect({ screen, violations }).toEqual({ screen, violations: [] });
+    expect(h.cspViolations).toEqual([]);
+    expect(h.pagesWithoutCsp).toEqual([]);
+  });
+});
