@@ -17,6 +17,7 @@ import { ConsoleView } from './console-view';
 import { ConsoleController } from './console.controller';
 import { ConsoleGuard } from './console.guard';
 import { TenantsConsole } from './tenants.console';
+import { UsersConsole } from './users.console';
 
 /**
  * The admin console (/console): server-rendered pages over the admin services, on the admin
@@ -24,7 +25,7 @@ import { TenantsConsole } from './tenants.console';
  */
 @Module({
   imports: [AuthModule, ThrottlingModule, TenantsModule, ClientsModule, UsersModule, ApiKeysModule, KeysModule, AuditModule],
-  controllers: [ConsoleController, ApiKeysConsole, TenantsConsole],
+  controllers: [ConsoleController, ApiKeysConsole, UsersConsole, TenantsConsole],
   providers: [ConsoleSessionStore, ConsoleAuthService, ConsoleView, ConsoleGuard],
 })
 export class ConsoleModule implements OnModuleInit {

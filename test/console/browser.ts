@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

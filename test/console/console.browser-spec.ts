@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -63,6 +64,42 @@ describe('console in Chromium', () => {
     expect(await page.getByRole('row', { name: /ocr-worker/ }).getByText('revoked').count()).toBe(1);
     const refused = await clientCredentials(id, key);
     expect(refused.status).toBe(401);
+  });
+
+  it('users: create one (policy shown), see its session, revoke it, disable it and see its login refused', async () => {
+    const usersUrl = `/console/tenants/${tenant.id}/users`;
+    await page.goto(usersUrl);
+    expect(await page.getByText(/At least 12 characters/).first().isVisible()).toBe(true);
+    await page.getByLabel('Username', { exact: true }).fill('carol');
+    await page.getByLabel('Password', { exact: true }).fill('short');
+    await page.getByLabel('Password', { exact: true }).evaluate((el) => el.removeAttribute('minlength'));
+    await Promise.all([page.waitForURL(usersUrl), page.getByRole('button', { name: 'Create user' }).click()]);
+    expect(await page.getByRole('alert').textContent()).toContain('password: must have at least 12 characters');
+    await page.getByLabel('Username', { exact: true }).fill('carol');
+    await page.getByLabel('Password', { exact: true }).fill('carol-password-1');
+    await page.getByLabel('models:list').check();
+    await Promise.all([page.waitForURL(/\/users\/[0-9a-f-]{36}$/), page.getByRole('button', { name: 'Create user' }).click()]);
+    await page.getByText('User "carol" created.').waitFor();
+    const login = () =>
+      h.app.http().post('/token').type('form').send({ grant_type: 'password', client_id: tenant.defaultClient.clientId, username: 'carol', password: 'carol-password-1' });
+    expect((await login()).status).toBe(200);
+    await page.reload();
+    expect(await page.getByRole('row', { name: tenant.defaultClient.clientId }).count()).toBe(1);
+    await scan('user');
+    await Promise.all([page.waitForURL(/\/users\/[0-9a-f-]{36}$/), page.getByRole('button', { name: 'Revoke all sessions' }).click()]);
+    await page.getByText('Revoked 1 session.').waitFor();
+    expect(await page.getByText('No live sessions.').count()).toBe(1);
+    await Promise.all([page.waitForURL(/\/users\/[0-9a-f-]{36}$/), page.getByRole('button', { name: 'Disable user' }).click()]);
+    await page.getByText('User disabled; its sessions were revoked.').waitFor();
+    const refused = await login();
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toBe('invalid_grant');
+
+    await page.goto(`${usersUrl}?q=CA`);
+    expect(await page.getByRole('link', { name: 'carol' }).count()).toBe(1);
+    await scan('users');
+    await page.goto(`${usersUrl}?q=zz`);
+    expect(await page.getByText('No users match.').count()).toBe(1);
   });
 
   it('keyboard only: creates an API key with Tab, Space and Enter, focus always visible', async () => {
