@@ -8,6 +8,7 @@ import { TokenRevocationService } from '../auth/token-revocation.service';
 import { TokenService, type TokenRequestContext } from '../auth/token.service';
 import { ClientsService } from '../clients/clients.service';
 import { OAuthError } from '../common/oauth-error';
+import { KeysService } from '../keys/keys.service';
 import { TenantsService } from '../tenants/tenants.service';
 import { UsersService } from '../users/users.service';
 import { ConsoleSessionStore, type ConsoleSession } from './console-session.store';
@@ -47,6 +48,7 @@ export class ConsoleAuthService {
     private readonly clients: ClientsService,
     private readonly users: UsersService,
     private readonly store: ConsoleSessionStore,
+    private readonly keys: KeysService,
   ) {}
 
   async login(form: ConsoleLogin, context: TokenRequestContext): Promise<LoginOutcome> {
@@ -78,7 +80,9 @@ export class ConsoleAuthService {
   async resolve(cookie: string | undefined, context: TokenRequestContext): Promise<ConsoleCaller | null> {
     const session = this.store.find(cookie);
     if (!session) return null;
-    if (session.accessExp - REFRESH_MARGIN_S <= Date.now() / 1000 && !(await this.refresh(session, context))) {
+    // A token near its expiry, or signed by a key since revoked, is replaced by a refresh.
+    const stale = session.accessExp - REFRESH_MARGIN_S <= Date.now() / 1000 || !this.signedByLiveKey(session.accessToken);
+    if (stale && !(await this.refresh(session, context))) {
       this.store.delete(session);
       return null;
     }
@@ -112,9 +116,14 @@ export class ConsoleAuthService {
     }
   }
 
+  private signedByLiveKey(jwt: string): boolean {
+    const kid = decode(jwt, { complete: true })?.header.kid;
+    return typeof kid === 'string' && this.keys.ring.verificationKey(kid) !== null;
+  }
+
   private async principalOf(session: ConsoleSession): Promise<Principal | null> {
     const claims = decode(session.accessToken, { json: true });
-    if (!claims) return null;
+    if (!claims || !this.signedByLiveKey(session.accessToken)) return null;
     // The signature was checked when /token issued it to us; the token never left the server.
     return (await this.jwt.validate(claims as Parameters<JwtStrategy['validate']>[0])) || null;
   }

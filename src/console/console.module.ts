@@ -16,6 +16,7 @@ import { ConsoleSessionStore } from './console-session.store';
 import { ConsoleView } from './console-view';
 import { ConsoleController } from './console.controller';
 import { ConsoleGuard } from './console.guard';
+import { KeysConsole } from './keys.console';
 import { TenantsConsole } from './tenants.console';
 import { UsersConsole } from './users.console';
 
@@ -25,7 +26,7 @@ import { UsersConsole } from './users.console';
  */
 @Module({
   imports: [AuthModule, ThrottlingModule, TenantsModule, ClientsModule, UsersModule, ApiKeysModule, KeysModule, AuditModule],
-  controllers: [ConsoleController, ApiKeysConsole, UsersConsole, TenantsConsole],
+  controllers: [ConsoleController, ApiKeysConsole, UsersConsole, KeysConsole, TenantsConsole],
   providers: [ConsoleSessionStore, ConsoleAuthService, ConsoleView, ConsoleGuard],
 })
 export class ConsoleModule implements OnModuleInit {

@@ -102,6 +102,27 @@ describe('console in Chromium', () => {
     expect(await page.getByText('No users match.').count()).toBe(1);
   });
 
+  it('signing keys: rotate behind a confirmation and see next → current → retired', async () => {
+    await page.goto('/console/keys');
+    const kidIn = async (state: string) => (await page.locator(`tr:has(span.state.${state}) th`).first().textContent())!.trim();
+    const [next, current] = [await kidIn('next'), await kidIn('current')];
+    await scan('signing keys');
+    await Promise.all([page.waitForURL('**/console/keys/rotate'), page.getByRole('link', { name: 'Rotate now…' }).click()]);
+    expect(await page.locator('main').textContent()).toContain('Live tokens keep working');
+    await scan('rotate confirmation');
+    await Promise.all([page.waitForURL(/\/console\/keys$/), page.getByRole('button', { name: 'Rotate the signing key' }).click()]);
+    await page.getByText(`Rotated: ${next} signs from now on.`).waitFor();
+    const state = async (kid: string) => (await page.locator(`tr[data-kid="${kid}"] span.state`).textContent())!.trim();
+    expect([await state(next), await state(current)]).toEqual(['current', 'retired']);
+    expect(await kidIn('next')).not.toBe(next);
+
+    await page.getByRole('link', { name: `Revoke key ${current}` }).click();
+    expect(await page.locator('main').textContent()).toContain('Every live token it signed stops working');
+    await scan('revoke confirmation');
+    await Promise.all([page.waitForURL(/\/console\/keys$/), page.getByRole('button', { name: `Revoke key ${current}` }).click()]);
+    expect(await state(current)).toBe('revoked');
+  });
+
   it('keyboard only: creates an API key with Tab, Space and Enter, focus always visible', async () => {
     await page.goto(keysUrl(tenant));
     const focusIs = async (selector: string) => page.evaluate((s) => document.activeElement === document.querySelector(s), selector);
