@@ -123,6 +123,23 @@ describe('console in Chromium', () => {
     expect(await state(current)).toBe('revoked');
   });
 
+  it('audit: filters kept in the URL, and the NDJSON export of the filtered set', async () => {
+    await page.goto('/console/audit');
+    await page.getByLabel('Action').fill('api_key.created');
+    await Promise.all([page.waitForURL(/action=api_key.created/), page.getByRole('button', { name: 'Apply filters' }).click()]);
+    expect(await page.getByLabel('Action').inputValue()).toBe('api_key.created');
+    const rows = page.locator('tbody tr th.mono');
+    expect(new Set(await rows.allTextContents())).toEqual(new Set(['api_key.created']));
+    expect(await rows.count()).toBe(1);
+    await scan('audit');
+    const href = await page.getByRole('link', { name: /Export the filtered events/ }).getAttribute('href');
+    const exported = await page.request.get(href!);
+    expect(exported.headers()['content-type']).toMatch(/^application\/x-ndjson/);
+    const lines = (await exported.text()).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((e) => e.action)).toEqual(['api_key.created']);
+    expect(JSON.stringify(lines)).not.toMatch(/tsk_/);
+  });
+
   it('keyboard only: creates an API key with Tab, Space and Enter, focus always visible', async () => {
     await page.goto(keysUrl(tenant));
     const focusIs = async (selector: string) => page.evaluate((s) => document.activeElement === document.querySelector(s), selector);
