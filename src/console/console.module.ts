@@ -11,6 +11,7 @@ import { ThrottlingModule } from '../throttling/throttling.module';
 import { UsersModule } from '../users/users.module';
 import { ApiKeysConsole } from './api-keys.console';
 import { AuditConsole } from './audit.console';
+import { ClientsConsole } from './clients.console';
 import { ConsoleAuthService } from './console-auth.service';
 import { CONSOLE_CSP, CONSOLE_PATH } from './console-http';
 import { ConsoleSessionStore } from './console-session.store';
@@ -27,7 +28,7 @@ import { UsersConsole } from './users.console';
  */
 @Module({
   imports: [AuthModule, ThrottlingModule, TenantsModule, ClientsModule, UsersModule, ApiKeysModule, KeysModule, AuditModule],
-  controllers: [ConsoleController, ApiKeysConsole, UsersConsole, KeysConsole, AuditConsole, TenantsConsole],
+  controllers: [ConsoleController, ApiKeysConsole, UsersConsole, ClientsConsole, KeysConsole, AuditConsole, TenantsConsole],
   providers: [ConsoleSessionStore, ConsoleAuthService, ConsoleView, ConsoleGuard],
 })
 export class ConsoleModule implements OnModuleInit {

@@ -102,6 +102,32 @@ describe('console in Chromium', () => {
     expect(await page.getByText('No users match.').count()).toBe(1);
   });
 
+  it('clients: create one (secret shown once), rotate its secret, delete it', async () => {
+    const clientsUrl = `/console/tenants/${tenant.id}/clients`;
+    await page.goto(clientsUrl);
+    await page.getByLabel('Name').fill('batch-ocr');
+    await page.getByLabel('client_credentials').check();
+    await page.locator('#client-scope-1').check();
+    await Promise.all([page.waitForURL(clientsUrl), page.getByRole('button', { name: 'Create client' }).click()]);
+    const secretBox = page.getByRole('textbox', { name: /^Client secret/ });
+    const secret = await secretBox.inputValue();
+    const clientId = /client_id (\S+)\)/.exec((await page.locator('label[for="secret-value"]').textContent())!)![1];
+    await scan('clients, new secret shown');
+    const asClient = (s: string) => h.app.http().post('/token').type('form').send({ grant_type: 'client_credentials', client_id: clientId, client_secret: s });
+    expect((await asClient(secret)).status).toBe(200);
+    await page.reload();
+    expect(await secretBox.count()).toBe(0);
+    await Promise.all([page.waitForURL(clientsUrl), page.getByRole('button', { name: 'Rotate secret batch-ocr' }).click()]);
+    const rotated = await secretBox.inputValue();
+    expect(rotated).not.toBe(secret);
+    expect((await asClient(secret)).status).toBe(401);
+    expect((await asClient(rotated)).status).toBe(200);
+    await Promise.all([page.waitForURL(clientsUrl), page.getByRole('button', { name: 'Delete batch-ocr' }).click()]);
+    await page.getByText('Client deleted.').waitFor();
+    expect((await asClient(rotated)).status).toBe(401);
+    await scan('clients');
+  });
+
   it('signing keys: rotate behind a confirmation and see next → current → retired', async () => {
     await page.goto('/console/keys');
     const kidIn = async (state: string) => (await page.locator(`tr:has(span.state.${state}) th`).first().textContent())!.trim();
