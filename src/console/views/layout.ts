@@ -30,6 +30,7 @@ function nav(caller: ConsoleCaller, tenantId: string, active: string | undefined
     ['api-keys', 'API keys', `${t}/api-keys`],
     ['users', 'Users', `${t}/users`],
     ['clients', 'Clients', `${t}/clients`],
+    ['settings', 'Tenant settings', `${t}/settings`],
     ['audit', 'Audit events', '/console/audit'],
     ...(platform ? ([['keys', 'Signing keys', '/console/keys'], ['tenants', 'Tenants', '/console/tenants']] as [string, string, string][]) : []),
   ];
