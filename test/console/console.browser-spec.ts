@@ -213,6 +213,26 @@ describe('console in Chromium', () => {
     expect(await page.getByRole('row', { name: /keyboard-key/ }).getByText('models:list').count()).toBe(1);
   });
 
+  it('themes: follows the system until the user picks light or dark', async () => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.goto(keysUrl(tenant));
+    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBeUndefined();
+    expect(await background()).toBe('rgb(13, 17, 23)');
+    await page.getByLabel('Theme').selectOption('light');
+    await Promise.all([page.waitForURL(keysUrl(tenant)), page.getByRole('button', { name: 'Apply' }).click()]);
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('light');
+    expect(await background()).toBe('rgb(255, 255, 255)');
+    await scan('api keys, light theme on a dark system');
+    await page.getByLabel('Theme').selectOption('dark');
+    await Promise.all([page.waitForURL(keysUrl(tenant)), page.getByRole('button', { name: 'Apply' }).click()]);
+    await page.emulateMedia({ colorScheme: 'light' });
+    expect(await background()).toBe('rgb(13, 17, 23)');
+    await scan('api keys, dark theme');
+    await page.getByLabel('Theme').selectOption('system');
+    await Promise.all([page.waitForURL(keysUrl(tenant)), page.getByRole('button', { name: 'Apply' }).click()]);
+  });
+
   it('security: cookie flags, CSRF and Origin refusals as 403 problem+json', async () => {
     const cookies = await h.context.cookies();
     const session = cookies.find((c) => c.name === '__Host-tessera-console')!;
