@@ -1,0 +1,110 @@
+import request from 'supertest';
+import { listen } from '../src/app.factory';
+import { createTenantViaApi, createUserViaApi, platformToken, type AdminTenant } from './support/admin';
+import { consoleLogin, csrfOf, type ConsoleAgent } from './support/console';
+import { createTestApp, freePort, TEST_ADMIN_PASSWORD, type TestApp } from './support/test-app';
+
+describe('console over HTTP (http issuer)', () => {
+  let sut: TestApp;
+  let platform: ConsoleAgent;
+  let token: string;
+  let tenant: AdminTenant;
+
+  beforeAll(async () => {
+    sut = await createTestApp();
+    token = await platformToken(sut);
+    tenant = await createTenantViaApi(sut, token, { scopes: ['models:list'] });
+    platform = await consoleLogin(sut, 'admin', TEST_ADMIN_PASSWORD);
+  });
+
+  afterAll(async () => {
+    await sut.close();
+  });
+
+  const keys = () => `/console/tenants/${tenant.id}/api-keys`;
+  const loginWith = async (body: Record<string, string>) => {
+    const form = await sut.http().get('/console/login').expect(200);
+    const cookie = ([form.headers['set-cookie']].flat() as string[]).map((c) => c.split(';')[0]).join('; ');
+    return sut.http().post('/console/login').set('cookie', cookie).type('form').send({ _csrf: csrfOf(form.text), ...body });
+  };
+
+  it('names the cookie without __Host- and without Secure when the issuer is http, other flags the same', () => {
+    const session = platform.setCookies.find((c) => c.startsWith('tessera-console='))!;
+    expect(session.split('; ').slice(1).sort()).toEqual(['HttpOnly', 'Path=/', 'SameSite=Strict']);
+  });
+
+  it('refuses a wrong password, an unknown tenant and a user who is no admin, with the same words for the first two', async () => {
+    const user = await createUserViaApi(sut, token, tenant.id, ['models:list']);
+    const wrong = await loginWith({ tenant: '', username: 'admin', password: 'not-the-password' });
+    const unknown = await loginWith({ tenant: 'no-such-tenant', username: 'admin', password: TEST_ADMIN_PASSWORD });
+    for (const res of [wrong, unknown]) {
+      expect(res.status).toBe(401);
+      expect(res.text).toContain('Wrong tenant, username or password, or the account is locked or disabled.');
+      expect(res.headers['set-cookie'] ?? []).not.toEqual(expect.arrayContaining([expect.stringMatching(/^tessera-console=/)]));
+    }
+    const notAdmin = await loginWith({ tenant: tenant.slug, username: user.username, password: user.password });
+    expect(notAdmin.status).toBe(403);
+    expect(notAdmin.text).toContain('This account is not an administrator.');
+    const [failed] = await sut.dataSource.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'login.failed' AND target = 'admin'`);
+    expect(failed.n).toBe(1);
+    // Its session was revoked at once: the family the login made is gone.
+    const live = await sut.http().get(`/admin/tenants/${tenant.id}/users/${user.id}/sessions`).set('authorization', `Bearer ${token}`).expect(200);
+    expect(live.body.items).toEqual([]);
+  });
+
+  it('escapes what users typed wherever a page shows it', async () => {
+    const name = `<img src=x onerror="alert(1)">&'`;
+    await sut.http().post(keys()).set('cookie', platform.cookie).type('form').send({ _csrf: platform.csrf, name, scopes: 'models:list' }).expect(303);
+    const page = await sut.http().get(keys()).set('cookie', platform.cookie).expect(200);
+    expect(page.text).not.toContain('<img src=x');
+    expect(page.text).toContain('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;&#39;');
+  });
+
+  it('shows a new key once: the page after the create has it, the next one does not', async () => {
+    await sut.http().post(keys()).set('cookie', platform.cookie).type('form').send({ _csrf: platform.csrf, name: 'once', scopes: 'models:list' }).expect(303);
+    const first = await sut.http().get(keys()).set('cookie', platform.cookie).expect(200);
+    const key = /id="secret-value"[^>]*value="(tsk_[^"]+)"/.exec(first.text)![1];
+    const again = await sut.http().get(keys()).set('cookie', platform.cookie).expect(200);
+    expect(again.text).not.toContain(key);
+    expect(again.text).not.toContain('secret-value');
+  });
+
+  it('answers a bad form with the message on the next page, not an error page', async () => {
+    await sut.http().post(keys()).set('cookie', platform.cookie).type('form').send({ _csrf: platform.csrf, name: 'x', scopes: 'chat:completions' }).expect(303);
+    const page = await sut.http().get(keys()).set('cookie', platform.cookie).expect(200);
+    expect(page.text).toMatch(/role="alert">scopes: not offered by the tenant: chat:completions</);
+  });
+
+  it('searches users by username prefix, case-insensitively, with LIKE wildcards taken literally', async () => {
+    for (const username of ['Zed_1', 'zed%2', 'zedx3']) {
+      await sut.http().post(`/admin/tenants/${tenant.id}/users`).set('authorization', `Bearer ${token}`).send({ username, password: `${username}-long-password`, scopes: [] }).expect(201);
+    }
+    const search = async (q: string) => {
+      const res = await sut.http().get(`/console/tenants/${tenant.id}/users`).query({ q }).set('cookie', platform.cookie).expect(200);
+      return [...res.text.matchAll(/<th scope="row"><a href="[^"]+">([^<]+)<\/a>/g)].map((m) => m[1]).sort();
+    };
+    expect(await search('ZED')).toEqual(['Zed_1', 'zed%2', 'zedx3']);
+    expect(await search('zed_')).toEqual(['Zed_1']);
+    expect(await search('zed%')).toEqual(['zed%2']);
+  });
+});
+
+describe('console with ADMIN_LISTEN', () => {
+  let sut: TestApp;
+
+  beforeAll(async () => {
+    const adminPort = await freePort();
+    sut = await createTestApp({ PORT: String(await freePort()), ADMIN_LISTEN: `127.0.0.1:${adminPort}` });
+    await listen(sut.app, sut.config);
+  });
+
+  afterAll(async () => {
+    await sut.close();
+  });
+
+  it('is served on the admin listener only', async () => {
+    await request(`http://127.0.0.1:${sut.config.adminListen!.port}`).get('/console/login').expect(200);
+    await request(`http://127.0.0.1:${sut.config.port}`).get('/console/login').expect(404);
+    await request(`http://127.0.0.1:${sut.config.port}`).get('/console/assets/console.css').expect(404);
+  });
+});
