@@ -108,3 +108,27 @@ describe('console with ADMIN_LISTEN', () => {
     await request(`http://127.0.0.1:${sut.config.port}`).get('/console/assets/console.css').expect(404);
   });
 });
+
+describe('console login throttling', () => {
+  let sut: TestApp;
+
+  beforeAll(async () => {
+    sut = await createTestApp({ THROTTLE_PER_SUBJECT: '3/60s' });
+  });
+
+  afterAll(async () => {
+    await sut.close();
+  });
+
+  it('counts attempts per tenant and username like /token: the fourth within the window is 429 with Retry-After', async () => {
+    const form = await sut.http().get('/console/login').expect(200);
+    const cookie = ([form.headers['set-cookie']].flat() as string[]).map((c) => c.split(';')[0]).join('; ');
+    const attempt = (username: string) =>
+      sut.http().post('/console/login').set('cookie', cookie).type('form').send({ _csrf: csrfOf(form.text), tenant: '', username, password: 'wrong-password-1' });
+    for (let i = 0; i < 3; i++) expect((await attempt('Admin')).status).toBe(401);
+    const throttled = await attempt('admin');
+    expect(throttled.status).toBe(429);
+    expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await attempt('someone-else')).status).toBe(401);
+  });
+});

@@ -11,6 +11,7 @@ import { requirePlatform, requireTenant } from './console-access';
 import type { ConsoleCaller } from './console-auth.service';
 import { attempt, field, toDto, type Form } from './console-forms';
 import { ConsoleView } from './console-view';
+import { html } from './html';
 import { Caller, ConsoleGuard, ConsoleLoginRedirect } from './console.guard';
 import { pager } from './views/common';
 import { tenantSettings, tenantsList } from './views/tenants.view';
@@ -43,8 +44,8 @@ export class TenantsConsole {
     requirePlatform(caller);
     const c = typeof cursor === 'string' && cursor ? cursor.slice(0, 300) : undefined;
     const page = await this.tenants.list({ cursor: c, limit: 100 });
-    const body = [tenantsList(page.items, caller.session.csrf), pager('/console/tenants', { cursor: c }, page.nextCursor, !c)];
-    return this.view.page(req, caller, { title: 'Tenants', active: 'tenants', body: body as never });
+    const body = html`${tenantsList(page.items, caller.session.csrf)}${pager('/console/tenants', { cursor: c }, page.nextCursor, !c)}`;
+    return this.view.page(req, caller, { title: 'Tenants', active: 'tenants', body });
   }
 
   @Post()
