@@ -69,6 +69,20 @@ describe('console over HTTP (http issuer)', () => {
     expect(again.text).not.toContain('secret-value');
   });
 
+  it('revokes several API keys at once, each with its audit event', async () => {
+    const ids: string[] = [];
+    for (const name of ['batch-a', 'batch-b']) {
+      const res = await sut.http().post(`/admin/tenants/${tenant.id}/api-keys`).set('authorization', `Bearer ${token}`).send({ name, scopes: ['models:list'] }).expect(201);
+      ids.push(res.body.id);
+    }
+    await sut.http().post(`${keys()}/revoke`).set('cookie', platform.cookie).type('form').send(`_csrf=${platform.csrf}&ids=${ids[0]}&ids=${ids[1]}`).expect(303);
+    const page = await sut.http().get(keys()).set('cookie', platform.cookie).expect(200);
+    expect(page.text).toContain('Revoked 2 API keys.');
+    const events = await sut.dataSource.query(`SELECT target FROM audit_events WHERE action = 'api_key.revoked' AND target = ANY($1) ORDER BY target`, [ids]);
+    expect(events.map((e: { target: string }) => e.target)).toEqual([...ids].sort());
+    await sut.http().post(`${keys()}/revoke`).set('cookie', platform.cookie).type('form').send({ _csrf: platform.csrf, ids: 'not-a-uuid' }).expect(404);
+  });
+
   it('answers a bad form with the message on the next page, not an error page', async () => {
     await sut.http().post(keys()).set('cookie', platform.cookie).type('form').send({ _csrf: platform.csrf, name: 'x', scopes: 'chat:completions' }).expect(303);
     const page = await sut.http().get(keys()).set('cookie', platform.cookie).expect(200);

@@ -92,6 +92,19 @@ describe('console: HTTP-level security', () => {
     }
   });
 
+  it('shows a tenant admin only the audit events of its own tenant; naming another tenant is 404', async () => {
+    const audit = await sut.http().get('/console/audit').set('cookie', tenantAdmin.cookie).expect(200);
+    expect(audit.text).toContain(tenant.id);
+    expect(audit.text).not.toContain(other.id);
+    expect(audit.text).not.toContain('name="tenant_id"');
+    await sut.http().get('/console/audit').query({ tenant_id: other.id }).set('cookie', tenantAdmin.cookie).expect(404);
+    const exported = await sut.http().get('/console/audit/export.ndjson').set('cookie', tenantAdmin.cookie).expect(200);
+    const tenants = new Set(exported.text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l).tenantId));
+    expect([...tenants].every((t) => t === tenant.id)).toBe(true);
+    const all = await sut.http().get('/console/audit/export.ndjson').set('cookie', platform.cookie).expect(200);
+    expect(all.text).toContain(other.id);
+  });
+
   it('logs out by revoking the refresh family: the cookie stops working', async () => {
     const agent = await consoleLogin(sut, 'admin', TEST_ADMIN_PASSWORD);
     await sut.http().post('/console/logout').set('cookie', agent.cookie).type('form').send({ _csrf: agent.csrf }).expect(303);
