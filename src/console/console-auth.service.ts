@@ -102,7 +102,15 @@ export class ConsoleAuthService {
     await this.revocation.revoke({ token: session.refreshToken, token_type_hint: 'refresh_token', client_id: session.clientId }, { ...context, authorization: undefined });
   }
 
-  private async refresh(session: ConsoleSession, context: TokenRequestContext): Promise<boolean> {
+  /** One refresh per session at a time: two requests presenting one refresh token would look like reuse (RFC 9700 §4.14.2) and end the login. */
+  private refresh(session: ConsoleSession, context: TokenRequestContext): Promise<boolean> {
+    session.refreshing ??= this.rotate(session, context).finally(() => {
+      session.refreshing = undefined;
+    });
+    return session.refreshing;
+  }
+
+  private async rotate(session: ConsoleSession, context: TokenRequestContext): Promise<boolean> {
     if (!session.refreshToken) return false;
     try {
       const issued = await this.tokens.exchange({ grant_type: 'refresh_token', client_id: session.clientId, refresh_token: session.refreshToken }, { ...context, authorization: undefined });

@@ -12,6 +12,8 @@ export interface ConsoleSession {
   refreshToken: string;
   /** Epoch ms of the last request; the session ends after IDLE_MS without one. */
   seenAt: number;
+  /** The refresh in flight: concurrent requests of the session share it (a second use of the same refresh token would be reuse). */
+  refreshing?: Promise<boolean>;
   /** A secret to show once on the next page (a new API key, a client secret), then forget. */
   flash?: { kind: 'success' | 'error' | 'secret'; text: string; secret?: string; label?: string };
 }
