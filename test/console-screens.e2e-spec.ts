@@ -83,6 +83,25 @@ describe('console over HTTP (http issuer)', () => {
     await sut.http().post(`${keys()}/revoke`).set('cookie', platform.cookie).type('form').send({ _csrf: platform.csrf, ids: 'not-a-uuid' }).expect(404);
   });
 
+  it('creates a key with an expiry at the end of the chosen day (UTC), and pages the audit trail by keyset', async () => {
+    await sut.http().post(keys()).set('cookie', platform.cookie).type('form').send({ _csrf: platform.csrf, name: 'expiring', scopes: 'models:list', expires: '2031-03-04' }).expect(303);
+    const list = await sut.http().get(`/admin/tenants/${tenant.id}/api-keys?limit=200`).set('authorization', `Bearer ${token}`).expect(200);
+    expect(list.body.items.find((k: { name: string }) => k.name === 'expiring').expiresAt).toBe('2031-03-04T23:59:59.000Z');
+
+    for (let i = 0; i < 50; i++) {
+      await sut.http().post(`/admin/tenants/${tenant.id}/api-keys`).set('authorization', `Bearer ${token}`).send({ name: `page-${i}`, scopes: ['models:list'] }).expect(201);
+    }
+    const rows = (html: string) => [...html.matchAll(/<th scope="row" class="mono">api_key.created<\/th>/g)].length;
+    const first = await sut.http().get('/console/audit').query({ action: 'api_key.created', tenant_id: tenant.id }).set('cookie', platform.cookie).expect(200);
+    expect(rows(first.text)).toBe(50);
+    const next = /<a href="([^"]+)" rel="next">/.exec(first.text)![1].replace(/&amp;/g, '&');
+    expect(next).toMatch(/action=api_key.created/);
+    const second = await sut.http().get(next).set('cookie', platform.cookie).expect(200);
+    const total = (await sut.dataSource.query(`SELECT count(*)::int AS n FROM audit_events WHERE action = 'api_key.created' AND tenant_id = $1`, [tenant.id]))[0].n;
+    expect(rows(second.text)).toBe(total - 50);
+    expect(second.text).not.toContain('rel="next"');
+  });
+
   it('answers a bad form with the message on the next page, not an error page', async () => {
     await sut.http().post(keys()).set('cookie', platform.cookie).type('form').send({ _csrf: platform.csrf, name: 'x', scopes: 'chat:completions' }).expect(303);
     const page = await sut.http().get(keys()).set('cookie', platform.cookie).expect(200);
