@@ -142,11 +142,11 @@ describe('console with ADMIN_LISTEN', () => {
   });
 });
 
-describe('console login throttling', () => {
+describe('console login throttling and lockout', () => {
   let sut: TestApp;
 
   beforeAll(async () => {
-    sut = await createTestApp({ THROTTLE_PER_SUBJECT: '3/60s' });
+    sut = await createTestApp({ THROTTLE_PER_SUBJECT: '3/60s', LOCKOUT_AFTER: '2/15m' });
   });
 
   afterAll(async () => {
@@ -158,10 +158,28 @@ describe('console login throttling', () => {
     const cookie = ([form.headers['set-cookie']].flat() as string[]).map((c) => c.split(';')[0]).join('; ');
     const attempt = (username: string) =>
       sut.http().post('/console/login').set('cookie', cookie).type('form').send({ _csrf: csrfOf(form.text), tenant: '', username, password: 'wrong-password-1' });
-    for (let i = 0; i < 3; i++) expect((await attempt('Admin')).status).toBe(401);
-    const throttled = await attempt('admin');
+    for (let i = 0; i < 3; i++) expect((await attempt('Nobody')).status).toBe(401);
+    const throttled = await attempt('nobody');
     expect(throttled.status).toBe(429);
     expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
     expect((await attempt('someone-else')).status).toBe(401);
+  });
+
+  it('shows a locked user as locked, and Unlock lets it log in again', async () => {
+    const token = await platformToken(sut);
+    const tenant = await createTenantViaApi(sut, token);
+    const user = await createUserViaApi(sut, token, tenant.id, []);
+    const login = (password: string) =>
+      sut.http().post('/token').type('form').send({ grant_type: 'password', client_id: tenant.defaultClient.clientId, username: user.username, password });
+    for (let i = 0; i < 2; i++) expect((await login('wrong-password-1')).status).toBe(400);
+    const agent = await consoleLogin(sut, 'admin', TEST_ADMIN_PASSWORD);
+    const page = `/console/tenants/${tenant.id}/users/${user.id}`;
+    const locked = await sut.http().get(page).set('cookie', agent.cookie).expect(200);
+    expect(locked.text).toContain('locked until');
+    await sut.http().post(`${page}/unlock`).set('cookie', agent.cookie).type('form').send({ _csrf: agent.csrf }).expect(303);
+    const unlocked = await sut.http().get(page).set('cookie', agent.cookie).expect(200);
+    expect(unlocked.text).toContain('User unlocked.');
+    expect(unlocked.text).not.toContain('locked until');
+    expect((await login(user.password)).status).toBe(200);
   });
 });
