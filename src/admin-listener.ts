@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyServerFactory } from 'fastify';
 import { createServer, type IncomingMessage } from 'node:http';
 import { NotFoundError } from './common/domain-errors';
+import { CONSOLE_PATH } from './console/console-http';
 import { METRICS_PATH } from './metrics/metrics.service';
 
 /**
@@ -33,8 +34,8 @@ export class AdminListener {
   register(fastify: FastifyInstance): void {
     fastify.addHook('onRequest', (request, _reply, done) => {
       const route = request.routeOptions.url;
-      // Contract 3: /metrics is served beside the admin API.
-      const adminRoute = route !== undefined && (route === '/admin' || route.startsWith('/admin/') || route === METRICS_PATH);
+      // Contract 3: /metrics is served beside the admin API; so is the console (issue #15).
+      const adminRoute = route !== undefined && (route === '/admin' || route.startsWith('/admin/') || route === METRICS_PATH || route === CONSOLE_PATH || route.startsWith(`${CONSOLE_PATH}/`));
       if (adminRoute === this.adminRequests.has(request.raw)) return done();
       // The words of Nest's not-found handler. A domain error, not Nest's NotFoundException: the
       // filter answers problem+json for it on every path, where an HttpException on /token

@@ -12,7 +12,8 @@ import { registerHttpHardening, requestIdOf } from './common/http-hardening';
 import { OAuthError } from './common/oauth-error';
 import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/config';
-import { DOCS_PATH, setupOpenApi } from './docs/openapi';
+import { CONSOLE_AREAS } from './console/console-http';
+import { DOCS_AREA, setupOpenApi } from './docs/openapi';
 import { MetricsService } from './metrics/metrics.service';
 
 /** The ADMIN_LISTEN server of each app, for listen() to start. */
@@ -47,7 +48,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
     admin.register(fastify);
     adminServers.set(app, admin.server);
   }
-  await registerHttpHardening(app, config, DOCS_PATH);
+  await registerHttpHardening(app, config, [...CONSOLE_AREAS, DOCS_AREA]);
   registerAccessLog(fastify, loggers.access);
   app.get(MetricsService).instrument(fastify);
   refuseWhileClosing(fastify);

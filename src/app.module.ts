@@ -3,6 +3,7 @@ import { ApiKeysModule } from './api-keys/api-keys.module';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { ClientsModule } from './clients/clients.module';
+import { ConsoleModule } from './console/console.module';
 import { CommonModule } from './common/common.module';
 import type { Clock } from './common/clock';
 import type { AppConfig } from './config/config';
@@ -42,6 +43,7 @@ export class AppModule {
         AuthModule,
         RevocationFeedModule,
         HealthModule,
+        ConsoleModule,
       ],
     };
   }

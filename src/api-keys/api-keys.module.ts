@@ -13,6 +13,6 @@ import { ApiKeysService } from './api-keys.service';
   imports: [TypeOrmModule.forFeature([ApiKey]), TenantDirectoryModule, AuditModule, RevocationsModule, VerifyModule],
   controllers: [ApiKeysController],
   providers: [ApiKeysService, ApiKeyAdminService],
-  exports: [ApiKeysService],
+  exports: [ApiKeysService, ApiKeyAdminService],
 })
 export class ApiKeysModule {}

@@ -94,6 +94,8 @@ export class AuditService {
     const qb = this.events.createQueryBuilder('e');
     if (tenantId !== undefined) qb.andWhere('e.tenant_id = :tenantId', { tenantId });
     if (query.action !== undefined) qb.andWhere('e.action = :action', { action: query.action });
+    if (query.actor !== undefined) qb.andWhere('e.actor = :actor', { actor: query.actor });
+    if (query.target !== undefined) qb.andWhere('e.target = :target', { target: query.target });
     // Compared as timestamptz in the database, so microseconds in the filter are honoured.
     if (query.since !== undefined) qb.andWhere('e.at >= :since::timestamptz', { since: query.since });
     if (query.until !== undefined) qb.andWhere('e.at < :until::timestamptz', { until: query.until });

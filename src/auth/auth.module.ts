@@ -46,6 +46,6 @@ const GRANTS = [PasswordGrant, RefreshTokenGrant, ClientCredentialsGrant];
     { provide: APP_GUARD, useClass: JwtAuthGuard },
     { provide: APP_GUARD, useClass: ScopesGuard },
   ],
-  exports: [AccessTokenService, ClientAuthService],
+  exports: [AccessTokenService, ClientAuthService, TokenService, TokenRevocationService, JwtStrategy],
 })
 export class AuthModule {}

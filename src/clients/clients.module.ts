@@ -13,6 +13,6 @@ import { ClientsService } from './clients.service';
   imports: [TypeOrmModule.forFeature([Client]), TenantDirectoryModule, SessionsModule, AuditModule, RevocationsModule],
   controllers: [ClientsController],
   providers: [ClientsService, ClientAdminService],
-  exports: [ClientsService],
+  exports: [ClientsService, ClientAdminService],
 })
 export class ClientsModule {}

@@ -46,6 +46,22 @@ export class ClientsService {
     return client;
   }
 
+  /**
+   * The client a console login of the tenant goes through: its oldest public client that may
+   * use the password and refresh_token grants (the default client made with the tenant).
+   */
+  async findLoginClient(tenantId: string): Promise<Client | null> {
+    const found = await this.clients
+      .createQueryBuilder('c')
+      .where('c.tenant_id = :tenantId', { tenantId })
+      .andWhere("c.type = 'public'")
+      .andWhere(":password = ANY(c.grant_types) AND :refresh = ANY(c.grant_types)", { password: 'password', refresh: 'refresh_token' })
+      .orderBy('c.created_at', 'ASC')
+      .addOrderBy('c.id', 'ASC')
+      .getOne();
+    return found ?? null;
+  }
+
   /** Drops a client from this instance's cache at once (after a change made here). */
   forget(clientId: string): void {
     this.cache.delete(clientId);

@@ -1,7 +1,7 @@
 import helmet from 'helmet';
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { helmetHeaders, securityHeaders } from './http-hardening';
+import { baseSecurityHeaders, helmetHeaders, underPrefix } from './http-hardening';
 
 /** The headers helmet's own middleware sets on a real response, for comparison. */
 async function realHelmet(options: Parameters<typeof helmet>[0]): Promise<IncomingHttpHeaders> {
@@ -26,11 +26,13 @@ describe('http hardening', () => {
     expect(Object.keys(expected).length).toBeGreaterThan(8);
   });
 
-  it('adds HSTS only for an https issuer, and a CSP per kind of route', () => {
-    const plain = securityHeaders({ issuer: 'http://localhost:3000' });
-    expect(plain.api['strict-transport-security']).toBeUndefined();
-    expect(plain.api['content-security-policy']).toMatch(/^default-src 'none'/);
-    expect(plain.docs['content-security-policy']).toMatch(/script-src 'self'/);
-    expect(securityHeaders({ issuer: 'https://auth.example.com' }).api['strict-transport-security']).toBe('max-age=63072000; includeSubDomains');
+  it('adds HSTS only for an https issuer', () => {
+    expect(baseSecurityHeaders({ issuer: 'http://localhost:3000' })['strict-transport-security']).toBeUndefined();
+    expect(baseSecurityHeaders({ issuer: 'https://auth.example.com' })['strict-transport-security']).toBe('max-age=63072000; includeSubDomains');
+  });
+
+  it('matches a path area by whole segments, with or without a query', () => {
+    for (const url of ['/docs', '/docs/', '/docs/swagger-ui.css', '/docs?x=1']) expect([url, underPrefix(url, '/docs')]).toEqual([url, true]);
+    for (const url of ['/docs-json', '/doc', '/documents', '/x/docs']) expect([url, underPrefix(url, '/docs')]).toEqual([url, false]);
   });
 });

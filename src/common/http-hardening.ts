@@ -21,12 +21,15 @@ export function requestIdOf(req: IncomingMessage): string {
   return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-// No HTML is served except Swagger UI, so everything else may load nothing and be framed nowhere.
+// The JSON routes serve no HTML, so they may load nothing and be framed nowhere. Pages (Swagger
+// UI, the console) bring their own policy as a PathArea.
 const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
-// Swagger UI: its scripts and stylesheet are files of /docs, its page carries inline <style>
-// blocks (and the UI sets inline styles), its images are data: SVGs, and it fetches /docs-json.
-const DOCS_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/** Paths under `prefix` (the prefix itself, `prefix/...`, `prefix?...`) answer with these headers over helmet's. */
+export interface PathArea {
+  readonly prefix: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
 
 /**
  * helmet's headers for these options, computed once by running its middleware against a
@@ -46,34 +49,45 @@ export function helmetHeaders(options: Readonly<HelmetOptions>): Readonly<Record
   return Object.freeze(headers);
 }
 
-/** The security headers of each response: helmet's, with the CSP of the route's kind. */
-export function securityHeaders(config: Pick<AppConfig, 'issuer'>): { readonly api: Record<string, string>; readonly docs: Record<string, string> } {
-  const common = helmetHeaders({
-    // Chosen per response below: Swagger UI needs a wider one than the JSON routes.
+/** helmet's headers for this service: the same on every response, whatever its route. */
+export function baseSecurityHeaders(config: Pick<AppConfig, 'issuer'>): Readonly<Record<string, string>> {
+  return helmetHeaders({
+    // Chosen per path: the JSON routes, Swagger UI and the console each need their own.
     contentSecurityPolicy: false,
     // HSTS only where the issuer is https: over plain HTTP it would be ignored, or worse, cached
     // for a host that also serves https elsewhere.
     strictTransportSecurity: config.issuer.startsWith('https://') ? { maxAge: 63072000, includeSubDomains: true } : false,
     crossOriginResourcePolicy: { policy: 'same-site' },
   });
-  return {
-    api: { ...common, 'content-security-policy': API_CSP },
-    docs: { ...common, 'content-security-policy': DOCS_CSP },
-  };
+}
+
+/** Whether `url` is `prefix`, below it, or it with a query. */
+export function underPrefix(url: string, prefix: string): boolean {
+  if (!url.startsWith(prefix)) return false;
+  const next = url[prefix.length];
+  return next === undefined || next === '/' || next === '?';
 }
 
 /**
- * The request id, helmet's headers and the content-security policy in one onRequest hook, and
- * CORS from CORS_ORIGINS. A route that serves other content may set its own policy afterwards.
+ * The request id, helmet's headers and the content-security policy in one onRequest hook (the
+ * first area whose prefix matches wins, else the JSON routes' policy), and CORS from
+ * CORS_ORIGINS. One hook with precomputed header sets: it runs on /verify and the JWKS too.
  */
-export async function registerHttpHardening(app: NestFastifyApplication, config: AppConfig, docsPath: string): Promise<void> {
+export async function registerHttpHardening(app: NestFastifyApplication, config: AppConfig, areas: readonly PathArea[]): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
-  const headers = securityHeaders(config);
-  const docsPrefix = `${docsPath}/`;
+  const base = baseSecurityHeaders(config);
+  const api: Readonly<Record<string, string>> = { ...base, 'content-security-policy': API_CSP };
+  const sets = areas.map((a) => ({ prefix: a.prefix, headers: { ...base, ...a.headers } }));
   fastify.addHook('onRequest', (request, reply, done) => {
     const url = request.url;
-    const docs = url.startsWith(docsPath) && (url.length === docsPath.length || url.startsWith(docsPrefix) || url[docsPath.length] === '?');
-    reply.headers(docs ? headers.docs : headers.api).header('x-request-id', request.id);
+    let headers = api;
+    for (const area of sets) {
+      if (underPrefix(url, area.prefix)) {
+        headers = area.headers;
+        break;
+      }
+    }
+    reply.headers(headers).header('x-request-id', request.id);
     requestContext.enterWith({ requestId: request.id });
     done();
   });

@@ -6,8 +6,22 @@ import { METRICS_PATH } from '../metrics/metrics.service';
 import { VERIFY_PATH } from '../verify/verify.route';
 import { JsonWebKeySet, OAuthErrorResponse } from './oauth.schemas';
 import { ProblemResponse } from './problem.schema';
+import type { PathArea } from '../common/http-hardening';
 
 export const DOCS_PATH = '/docs';
+
+/**
+ * Swagger UI's headers (http-hardening's PathArea): its scripts and stylesheet are files of
+ * /docs, its page carries inline <style> blocks (and the UI sets inline styles), its images are
+ * data: SVGs, and it fetches /docs-json.
+ */
+export const DOCS_AREA: PathArea = {
+  prefix: DOCS_PATH,
+  headers: {
+    'content-security-policy':
+      "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  },
+};
 export const DOCS_JSON_PATH = '/docs-json';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;

@@ -22,6 +22,10 @@ export function subjectOf(req: FastifyRequest): string | null {
   } catch {
     clientId = typeof body.client_id === 'string' ? body.client_id : null;
   }
+  // The console's login form names a tenant by slug instead of a client (issue #15).
+  if (typeof body.username === 'string' && body.username && clientId === null && typeof body.tenant === 'string') {
+    return `user:console:${body.tenant.trim().toLowerCase()}:${usernameKey(body.username)}`;
+  }
   if (typeof body.username === 'string' && body.username) return `user:${clientId ?? ''}:${usernameKey(body.username)}`;
   return clientId ? `client:${clientId}` : null;
 }
@@ -50,7 +54,8 @@ export function subjectOf(req: FastifyRequest): string | null {
             getTracker: (req: Record<string, any>) => subjectOf(req as FastifyRequest) ?? '',
             skipIf: (context) => {
               const req = context.switchToHttp().getRequest<FastifyRequest>();
-              return req.url.split('?')[0] !== '/token' || subjectOf(req) === null;
+              const path = req.url.split('?')[0];
+              return (path !== '/token' && path !== '/console/login') || subjectOf(req) === null;
             },
           },
         ],

@@ -53,9 +53,14 @@ export class UserAdminService {
     }
   }
 
-  async list(tenantId: string, page: PageQuery): Promise<Page<UserResponse>> {
+  /** In creation order; `usernamePrefix` keeps users whose username starts with it (as logins compare: NFKC, case-insensitive). */
+  async list(tenantId: string, page: PageQuery, filter: { usernamePrefix?: string } = {}): Promise<Page<UserResponse>> {
     await this.directory.require(tenantId);
     const qb = this.users.createQueryBuilder('u').where('u.tenant_id = :tenantId', { tenantId });
+    if (filter.usernamePrefix) {
+      const prefix = usernameKey(filter.usernamePrefix).replace(/[\\%_]/g, (c) => `\\${c}`);
+      qb.andWhere(`u.username_key LIKE :prefix ESCAPE '\\'`, { prefix: `${prefix}%` });
+    }
     const { items, nextCursor } = await keysetPage(qb, page, { column: 'created_at', order: 'ASC' });
     const locks = await this.lockedUntil(items.map((u) => u.id));
     return { items: items.map((u) => toUserResponse(u, locks.get(u.id) ?? null)), nextCursor };

@@ -5,6 +5,7 @@ import { Tenant } from '../tenants/tenant.entity';
 @Entity({ name: 'users' })
 @Unique('users_tenant_id_id_key', ['tenantId', 'id'])
 @Index('users_tenant_username_key', ['tenantId', 'usernameKey'], { unique: true })
+@Index('users_tenant_created_idx', ['tenantId', 'createdAt', 'id'])
 export class User {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'users_pkey' }) id: string;
   @Column('uuid', { name: 'tenant_id' }) tenantId: string;

@@ -16,6 +16,6 @@ import { UsersService } from './users.service';
   imports: [TypeOrmModule.forFeature([User, UserLockout]), TenantDirectoryModule, SessionsModule, AuditModule, RevocationsModule],
   controllers: [UsersController],
   providers: [UsersService, UserAdminService, PasswordHasher, LockoutService],
-  exports: [UsersService, PasswordHasher, LockoutService],
+  exports: [UsersService, UserAdminService, PasswordHasher, LockoutService],
 })
 export class UsersModule {}

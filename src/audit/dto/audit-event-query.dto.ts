@@ -35,6 +35,18 @@ export class AuditEventQuery extends PageQuery {
   @Length(1, 100)
   action?: string;
 
+  @ApiPropertyOptional({ description: 'Only events by exactly this actor (a user, client or API key id, or `system`).' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  actor?: string;
+
+  @ApiPropertyOptional({ description: 'Only events about exactly this target id.' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  target?: string;
+
   @ApiPropertyOptional({ format: 'date-time', description: 'Only events at or after this instant (inclusive).' })
   @IsOptional()
   @IsDateTime()
