@@ -7,6 +7,7 @@ import { KeysModule } from '../keys/keys.module';
 import { TenantsModule } from '../tenants/tenants.module';
 import { ThrottlingModule } from '../throttling/throttling.module';
 import { UsersModule } from '../users/users.module';
+import { VerifyModule } from '../verify/verify.module';
 import { ApiKeysConsole } from './api-keys.console';
 import { AuditConsole } from './audit.console';
 import { ClientsConsole } from './clients.console';
@@ -16,6 +17,7 @@ import { ConsoleView } from './console-view';
 import { ConsoleController } from './console.controller';
 import { ConsoleGuard } from './console.guard';
 import { KeysConsole } from './keys.console';
+import { QuotasConsole } from './quotas.console';
 import { TenantsConsole } from './tenants.console';
 import { UsersConsole } from './users.console';
 
@@ -24,8 +26,8 @@ import { UsersConsole } from './users.console';
  * listener. Its headers (a CSP of its own, nothing inline) are CONSOLE_AREAS in console-http.ts.
  */
 @Module({
-  imports: [AuthModule, ThrottlingModule, TenantsModule, ClientsModule, UsersModule, ApiKeysModule, KeysModule, AuditModule],
-  controllers: [ConsoleController, ApiKeysConsole, UsersConsole, ClientsConsole, KeysConsole, AuditConsole, TenantsConsole],
+  imports: [AuthModule, ThrottlingModule, TenantsModule, ClientsModule, UsersModule, ApiKeysModule, KeysModule, AuditModule, VerifyModule],
+  controllers: [ConsoleController, ApiKeysConsole, UsersConsole, ClientsConsole, KeysConsole, AuditConsole, TenantsConsole, QuotasConsole],
   providers: [ConsoleSessionStore, ConsoleAuthService, ConsoleView, ConsoleGuard],
 })
 export class ConsoleModule {}

@@ -13,7 +13,7 @@ const describeWithRedis = redisUrl ? describe : describe.skip;
 // Every key of this run under its own prefix, so runs on a shared Redis never meet.
 const PREFIX = `tessera-test:quota-store:${randomBytes(6).toString('hex')}:`;
 let serial = 0;
-const window = (limit: number, ttlMs = 60_000): QuotaWindow => ({ key: `${PREFIX}${++serial}`, limit, ttlMs });
+const window = (limit: number, ttlMs = 60_000): QuotaWindow => ({ name: 'perSubjectPerMinute', key: `${PREFIX}${++serial}`, limit, ttlMs });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Harness {

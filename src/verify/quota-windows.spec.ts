@@ -17,9 +17,9 @@ describe('quota windows', () => {
     const minute = at('2026-03-10T12:34:00Z') / 1000;
     const day = at('2026-03-10T00:00:00Z') / 1000;
     expect(quotaWindows('p:', 'T', 'alice', ALL, now)).toEqual([
-      { key: `p:{T}:s:alice:m:${minute}`, limit: 3, ttlMs: 4000 },
-      { key: `p:{T}:s:alice:d:${day}`, limit: 100, ttlMs: at('2026-03-11T00:00:00Z') - now },
-      { key: `p:{T}:t:m:${minute}`, limit: 10, ttlMs: 4000 },
+      { name: 'perSubjectPerMinute', key: `p:{T}:s:alice:m:${minute}`, limit: 3, ttlMs: 4000 },
+      { name: 'perSubjectPerDay', key: `p:{T}:s:alice:d:${day}`, limit: 100, ttlMs: at('2026-03-11T00:00:00Z') - now },
+      { name: 'perTenantPerMinute', key: `p:{T}:t:m:${minute}`, limit: 10, ttlMs: 4000 },
     ]);
     expect(quotaWindows('p:', 'T', 'alice', { perSubjectPerMinute: null, perSubjectPerDay: 5, perTenantPerMinute: null }, now).map((w) => w.limit)).toEqual([5]);
     // Another subject of the tenant: its own subject windows, the same tenant window.

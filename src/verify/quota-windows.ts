@@ -14,6 +14,8 @@ export interface TenantQuota {
 
 /** One counter to check and increment: its key, its limit and the milliseconds until it resets. */
 export interface QuotaWindow {
+  /** Which of the tenant's limits it counts, for the console's list of refusals. */
+  readonly name: keyof TenantQuota;
   readonly key: string;
   readonly limit: number;
   readonly ttlMs: number;
@@ -39,14 +41,14 @@ export function quotaWindows(prefix: string, tenantId: string, sub: string, quot
   const minute = period(nowMs, MINUTE_MS);
   const minuteStart = minute.startMs / 1000;
   if (quota.perSubjectPerMinute !== null) {
-    windows.push({ key: `${prefix}{${tenantId}}:s:${sub}:m:${minuteStart}`, limit: quota.perSubjectPerMinute, ttlMs: minute.ttlMs });
+    windows.push({ name: 'perSubjectPerMinute', key: `${prefix}{${tenantId}}:s:${sub}:m:${minuteStart}`, limit: quota.perSubjectPerMinute, ttlMs: minute.ttlMs });
   }
   if (quota.perSubjectPerDay !== null) {
     const day = period(nowMs, DAY_MS);
-    windows.push({ key: `${prefix}{${tenantId}}:s:${sub}:d:${day.startMs / 1000}`, limit: quota.perSubjectPerDay, ttlMs: day.ttlMs });
+    windows.push({ name: 'perSubjectPerDay', key: `${prefix}{${tenantId}}:s:${sub}:d:${day.startMs / 1000}`, limit: quota.perSubjectPerDay, ttlMs: day.ttlMs });
   }
   if (quota.perTenantPerMinute !== null) {
-    windows.push({ key: `${prefix}{${tenantId}}:t:m:${minuteStart}`, limit: quota.perTenantPerMinute, ttlMs: minute.ttlMs });
+    windows.push({ name: 'perTenantPerMinute', key: `${prefix}{${tenantId}}:t:m:${minuteStart}`, limit: quota.perTenantPerMinute, ttlMs: minute.ttlMs });
   }
   return windows;
 }

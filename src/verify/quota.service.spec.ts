@@ -75,6 +75,25 @@ describe(QuotaService.name, () => {
     expect(quotaLines(warn)).toEqual([]);
   });
 
+  it('remembers the latest refusals of each tenant, newest first, with the limit that was reached', async () => {
+    const sut = await started({});
+    services.push(sut);
+    const [t, other] = [tenant(), tenant()];
+    await statuses(sut, t, 4);
+    await statuses(sut, t, 4, 'bob');
+    const recent = sut.recentRefusals(t);
+    expect(recent.map((r) => [r.subject, r.window, r.limit, r.retryAfter])).toEqual([
+      ['bob', 'perSubjectPerMinute', 3, 50],
+      ['alice', 'perSubjectPerMinute', 3, 50],
+    ]);
+    expect(recent[0].at).toBeInstanceOf(Date);
+    expect(sut.recentRefusals(other)).toEqual([]);
+    const deny = await started({ REDIS_URL: `redis://127.0.0.1:${await closedPort()}`, QUOTA_STORE_FAILURE: 'deny' });
+    services.push(deny);
+    await deny.check(other, 'carol', { perSubjectPerMinute: 30, perSubjectPerDay: null, perTenantPerMinute: 10 });
+    expect(deny.recentRefusals(other).map((r) => [r.subject, r.window, r.limit])).toEqual([['carol', 'store', 10]]);
+  });
+
   it('with QUOTA_STORE_FAILURE=local, counts in the process while Redis is unreachable, and says so once', async () => {
     const sut = await started({ REDIS_URL: `redis://127.0.0.1:${await closedPort()}` });
     services.push(sut);

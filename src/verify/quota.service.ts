@@ -4,6 +4,7 @@ import { Clock } from '../common/clock';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { RedisQuotaStore } from './quota-redis-store';
+import { QuotaRefusals, type QuotaRefusal } from './quota-refusals';
 import { LocalQuotaStore, type Reservation, type ReserveResult } from './quota-store';
 import { mostConstrained, quotaWindows, type QuotaState, type QuotaWindow, type TenantQuota } from './quota-windows';
 
@@ -25,6 +26,7 @@ export type QuotaVerdict =
 @Injectable()
 export class QuotaService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(QuotaService.name);
+  private readonly refusals = new QuotaRefusals();
   readonly local: LocalQuotaStore;
   private readonly redis: RedisQuotaStore | null;
   private readonly failure: 'local' | 'deny';
@@ -65,20 +67,29 @@ export class QuotaService implements OnApplicationBootstrap, OnApplicationShutdo
 
   /** One allowed /verify request of `sub` in `tenantId`, counted against `quota`. */
   async check(tenantId: string, sub: string, quota: TenantQuota): Promise<QuotaVerdict> {
-    const windows = quotaWindows(QUOTA_KEY_PREFIX, tenantId, sub, quota, this.clock.now().getTime());
+    const now = this.clock.now();
+    const windows = quotaWindows(QUOTA_KEY_PREFIX, tenantId, sub, quota, now.getTime());
     const result = await this.reserve(windows, 1);
     if (result === null) {
       const tightest = windows.reduce((a, b) => (b.limit < a.limit ? b : a));
+      this.refusals.record(tenantId, { at: now, subject: sub, window: 'store', limit: tightest.limit, retryAfter: DENY_RETRY_AFTER });
       return { ok: false, state: { limit: tightest.limit, remaining: 0 }, retryAfter: DENY_RETRY_AFTER, detail: 'quota store unavailable (QUOTA_STORE_FAILURE=deny)' };
     }
     if (result.ok) return { ok: true, state: mostConstrained(windows, result.counts) };
     const blocked = windows[result.blocked];
+    const retryAfter = Math.max(1, Math.ceil(result.resetMs / 1000));
+    this.refusals.record(tenantId, { at: now, subject: sub, window: blocked.name, limit: blocked.limit, retryAfter });
     return {
       ok: false,
       state: { limit: blocked.limit, remaining: Math.max(0, blocked.limit - result.counts[result.blocked]) },
-      retryAfter: Math.max(1, Math.ceil(result.resetMs / 1000)),
+      retryAfter,
       detail: 'quota exhausted',
     };
+  }
+
+  /** The tenant's latest quota refusals on this instance, newest first (the console's quota screen). */
+  recentRefusals(tenantId: string): readonly QuotaRefusal[] {
+    return this.refusals.recent(tenantId);
   }
 
   /**

@@ -268,6 +268,13 @@ describe('console in Chromium', () => {
     }
   });
 
+  it('quotas: the limits and the latest 429s of a tenant, reached from the navigation', async () => {
+    await page.goto(keysUrl(tenant));
+    await Promise.all([page.waitForURL(/\/quotas$/), page.getByRole('link', { name: 'Quotas' }).click()]);
+    await page.getByRole('heading', { name: 'Recent 429s' }).waitFor();
+    await scan('quotas');
+  });
+
   it('every screen passes axe-core with no serious or critical violation, and no page broke its CSP', async () => {
     const login = await h.newPage();
     await login.goto('/console/login');

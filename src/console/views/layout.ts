@@ -31,6 +31,7 @@ function nav(caller: ConsoleCaller, tenantId: string, active: string | undefined
     ['users', 'Users', `${t}/users`],
     ['clients', 'Clients', `${t}/clients`],
     ['settings', 'Tenant settings', `${t}/settings`],
+    ['quotas', 'Quotas', `${t}/quotas`],
     ['audit', 'Audit events', '/console/audit'],
     ...(platform ? ([['keys', 'Signing keys', '/console/keys'], ['tenants', 'Tenants', '/console/tenants']] as [string, string, string][]) : []),
   ];
