@@ -8,6 +8,7 @@ import { RevocationCache } from '../verify/revocation-cache';
 import { ClientAuthService, type AuthenticatedClient } from './client-auth.service';
 import { invalidRequest, readParams } from './oauth-params';
 import type { TokenRequestContext } from './token.service';
+import { meantFor } from '../verify/verify.service';
 
 /** RFC 7662 §2.2 (contract 2.4); token_type says which kind of token it was. */
 export type IntrospectionResponse =
@@ -70,6 +71,10 @@ export class IntrospectionService {
     const claims = await this.verifier.verifySignature(token);
     if (!claims) return null;
     if (claims.tenant_id !== caller.tenantId) return INACTIVE;
+    // RFC 7662 §2.2 and §4: a token the caller may not know about is inactive to it. A resource
+    // server sees the tokens meant for it (its client's audience, else the default one), so a
+    // token for another resource server cannot be replayed at it and pass here.
+    if (!meantFor(claims.aud, caller.audience ?? this.config.defaultAudience)) return INACTIVE;
     await this.cache.refresh();
     const verdict = await this.verifier.judgeClaims(claims);
     if (!verdict.ok) return INACTIVE;

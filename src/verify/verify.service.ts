@@ -145,6 +145,6 @@ function failed(err: unknown): Decision {
 }
 
 /** RFC 7519 §4.1.3: aud is one string or a list of them (no array built per request). */
-function meantFor(aud: string | readonly string[] | undefined, audience: string): boolean {
+export function meantFor(aud: string | readonly string[] | undefined, audience: string): boolean {
   return typeof aud === 'string' ? aud === audience : aud !== undefined && aud.includes(audience);
 }
