@@ -8,35 +8,14 @@ const { availableParallelism } = require('node:os');
 const { join } = require('node:path');
 const { Client } = require('pg');
 const autocannon = require('autocannon');
-const { ROOT, startService, freshDatabase, runChild, load, compare, report, jwtLibraries } = require('./lib');
-const { refreshLoad: chainedRefreshes } = require('./token-setup');
+const { ROOT, runChild, load, compare, report, jwtLibraries } = require('./lib');
+const { refreshLoad: chainedRefreshes, withService } = require('./token-setup');
 
-const ADMIN_PASSWORD = 'bench-admin-password';
+const { ADMIN_PASSWORD } = require('./verify-setup');
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const PASSWORD_BODY = `grant_type=password&client_id=admin-cli&username=admin&password=${ADMIN_PASSWORD}`;
 // The password benchmark's concurrency, and so the raw argon2id ceiling's.
 const LOGINS_IN_FLIGHT = 4;
-
-async function withService(port, fn) {
-  const db = await freshDatabase();
-  let service;
-  try {
-    service = await startService({
-      port,
-      env: {
-        DATABASE_URL: db.url,
-        ADMIN_PASSWORD,
-        // The load is one user from one IP: the throttler still runs but must never refuse.
-        THROTTLE_PER_IP: '999999999/1s',
-        THROTTLE_PER_SUBJECT: '999999999/1s',
-      },
-    });
-    return await fn(service, db);
-  } finally {
-    await service?.stop();
-    await db.drop();
-  }
-}
 
 /** A raw ceiling as a compare() target: a child process measuring for the round's duration. */
 function ceiling(name, script, args, pick) {
