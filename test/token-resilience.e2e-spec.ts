@@ -1,9 +1,8 @@
-import { acquireEmbeddedPostgres } from '../src/database/embedded-postgres';
 import { createTenant } from './support/fixtures';
 import { RevocationCache } from '../src/verify/revocation-cache';
-import { startTcpProxy, type TcpProxy } from './support/tcp-proxy';
-import { createTestApp, startApp, testConfig, type TestApp } from './support/test-app';
-import { createTestDatabase, type TestDatabase } from './support/test-database';
+import { proxiedDatabase, type ProxiedApp } from './support/proxied-app';
+import type { TcpProxy } from './support/tcp-proxy';
+import { createTestApp, type TestApp } from './support/test-app';
 
 const SLOW_DOWN = { error: 'slow_down', error_description: 'Too many requests; try again later.' };
 
@@ -45,34 +44,18 @@ describe('POST /token under abuse', () => {
 });
 
 describe('POST /token while the database is unreachable', () => {
-  let db: TestDatabase;
+  let proxied: ProxiedApp;
   let proxy: TcpProxy;
-  let release: () => Promise<void> = async () => undefined;
   let sut: TestApp;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    let target: { host: string; port: number; database: string };
-    if (db.embedded) {
-      const embedded = await acquireEmbeddedPostgres(db.env.DATA_DIR);
-      release = embedded.release;
-      target = { ...embedded.endpoint, database: 'postgres' };
-    } else {
-      const url = new URL(db.env.DATABASE_URL);
-      target = { host: url.hostname, port: Number(url.port || 5432), database: url.pathname.slice(1) };
-    }
-    proxy = await startTcpProxy(target);
-    sut = await startApp(
-      testConfig(db, { DATABASE_URL: `postgres://postgres@127.0.0.1:${proxy.port}/${target.database}`, DATABASE_POOL_SIZE: '2' }),
-    );
+    proxied = await proxiedDatabase();
+    proxy = proxied.proxy;
+    sut = await proxied.start({ DATABASE_POOL_SIZE: '2' });
   });
 
   afterAll(async () => {
-    proxy.restore();
-    await sut.close();
-    await proxy.close();
-    await release();
-    await db.drop();
+    await proxied.close();
   });
 
   it('answers 503 temporarily_unavailable with Retry-After, then recovers by itself', async () => {

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { createTenant, type TenantFixture } from '../support/fixtures';
 import type { TestApp } from '../support/test-app';
 import { runLoad, sleep } from './support/load';
-import { proxiedDatabase, type ProxiedApp } from './support/proxied-app';
+import { proxiedDatabase, type ProxiedApp } from '../support/proxied-app';
 
 const UNAVAILABLE = { error: 'temporarily_unavailable', error_description: 'The service is temporarily unavailable; try again later.' };
 

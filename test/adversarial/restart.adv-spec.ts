@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { createTenant, type TenantFixture } from '../support/fixtures';
 import { freePort, type TestApp } from '../support/test-app';
 import { runLoad, sleep, type Sample } from './support/load';
-import { proxiedDatabase, type ProxiedApp } from './support/proxied-app';
+import { proxiedDatabase, type ProxiedApp } from '../support/proxied-app';
 
 /**
  * The service is stopped (SIGTERM's path: app.close()) and started again on the same port and

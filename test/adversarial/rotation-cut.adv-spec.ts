@@ -1,6 +1,6 @@
 import { createTenant, type TenantFixture } from '../support/fixtures';
 import type { TestApp } from '../support/test-app';
-import { proxiedDatabase, type ProxiedApp } from './support/proxied-app';
+import { proxiedDatabase, type ProxiedApp } from '../support/proxied-app';
 
 /** The rotation statement: by its prepared name on a server, by its text on the embedded database. */
 const ROTATION = /refresh_rotate|WITH presented AS/;

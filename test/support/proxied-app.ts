@@ -1,7 +1,7 @@
-import { acquireEmbeddedPostgres } from '../../../src/database/embedded-postgres';
-import { startTcpProxy, type TcpProxy } from '../../support/tcp-proxy';
-import { startApp, testConfig, type TestApp } from '../../support/test-app';
-import { createTestDatabase, type TestDatabase } from '../../support/test-database';
+import { acquireEmbeddedPostgres } from '../../src/database/embedded-postgres';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy';
+import { startApp, testConfig, type TestApp } from './test-app';
+import { createTestDatabase, type TestDatabase } from './test-database';
 
 /** An app whose every database connection goes through a TCP proxy the test controls. */
 export interface ProxiedApp {
