@@ -1,3 +1,4 @@
+import { RevocationCache } from '../src/verify/revocation-cache';
 import { bearer, platformToken } from './support/admin';
 import { createTenant, type TenantFixture } from './support/fixtures';
 import { createTestApp, type TestApp } from './support/test-app';
@@ -65,6 +66,27 @@ describe('admin API: tenant suspension and deletion', () => {
     expect(revoked).toEqual({ reason: 'tenant_deleted' });
     const [deleted] = await sut.dataSource.query(`SELECT actor, details FROM audit_events WHERE action = 'tenant.deleted' AND target = $1`, [t.tenantId]);
     expect(deleted.details).toEqual({ slug: t.slug, revokedSessions: 1 });
+  });
+
+  it('client_credentials follows tenant changes made here at once, and those of another instance once the cache has polled', async () => {
+    const t = await createTenant(sut);
+    const lifetime = async (grant: () => ReturnType<typeof token>) => {
+      const { access_token } = (await grant().expect(200)).body;
+      const claims = JSON.parse(Buffer.from(access_token.split('.')[1], 'base64url').toString('utf8'));
+      return claims.exp - claims.iat;
+    };
+    await patch(t, { settings: { accessTokenTtl: 600 } }).expect(200);
+    expect(await lifetime(() => apiKeyGrant(t))).toBe(600);
+    expect(await lifetime(() => clientGrant(t))).toBe(600);
+
+    // What another instance's admin API writes reaches this one through the change log.
+    await sut.dataSource.query(`UPDATE tenants SET settings = jsonb_set(settings, '{accessTokenTtl}', '1200') WHERE id = $1`, [t.tenantId]);
+    await sut.app.get(RevocationCache).refresh();
+    expect(await lifetime(() => apiKeyGrant(t))).toBe(1200);
+    await sut.dataSource.query(`UPDATE tenants SET status = 'suspended', suspended_at = now() WHERE id = $1`, [t.tenantId]);
+    await sut.app.get(RevocationCache).refresh();
+    expect((await apiKeyGrant(t).expect(400)).body).toEqual(INVALID_GRANT);
+    expect((await clientGrant(t).expect(400)).body).toEqual(INVALID_GRANT);
   });
 
   it('a tenant admin can rename its tenant and set lifetimes, but not suspend it, change its scopes or quotas', async () => {

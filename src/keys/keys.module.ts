@@ -1,6 +1,5 @@
 import { Inject, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { JwtModule } from '@nestjs/jwt';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module';
@@ -15,7 +14,7 @@ import { Signer } from './signer';
 import { SigningKey } from './signing-key.entity';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([SigningKey]), JwtModule.register({}), TerminusModule, AuditModule],
+  imports: [TypeOrmModule.forFeature([SigningKey]), TerminusModule, AuditModule],
   controllers: [MetadataController, KeysController],
   providers: [KeysService, Signer, KeysHealthIndicator],
   exports: [KeysService, Signer, KeysHealthIndicator],

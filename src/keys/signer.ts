@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import { SignJWT, type JWTPayload } from 'jose';
 import { KeysService } from './keys.service';
 
@@ -12,27 +11,21 @@ export class NoSigningKeyError extends Error {}
 
 /**
  * Signs with the current key, held as an imported KeyObject (decrypted once per key, never
- * per token). RS256 and ES256 go through @nestjs/jwt; jsonwebtoken under it has no EdDSA, so
- * EdDSA goes through jose.
+ * per token). jose signs with node:crypto's callback form, which runs the RSA or EC private-key
+ * operation on libuv's thread pool: the event loop only encodes the JWS, so on two cores a
+ * grant's signature no longer queues every other request behind it (issue 12 measured the
+ * refresh and client_credentials grants bound by the main thread, signing the largest part).
  */
 @Injectable()
 export class Signer {
-  constructor(
-    private readonly keys: KeysService,
-    private readonly jwt: JwtService,
-  ) {}
+  constructor(private readonly keys: KeysService) {}
 
   /** Claims must carry their own iat/exp/nbf; the header gets alg, typ and the current kid. */
   async sign(claims: JWTPayload, typ = 'at+jwt'): Promise<SignedToken> {
     const current = this.keys.ring.current;
     if (!current) throw new NoSigningKeyError('no current signing key');
     const { kid, alg, privateKey } = current;
-    if (alg === 'EdDSA') {
-      const token = await new SignJWT(claims).setProtectedHeader({ alg, typ, kid }).sign(privateKey);
-      return { token, kid };
-    }
-    // Claims carry their own iat, which jsonwebtoken keeps (its noTimestamp would delete it).
-    const token = this.jwt.sign(claims, { privateKey, algorithm: alg, header: { alg, typ, kid } });
+    const token = await new SignJWT(claims).setProtectedHeader({ alg, typ, kid }).sign(privateKey);
     return { token, kid };
   }
 }

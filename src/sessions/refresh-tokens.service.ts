@@ -11,11 +11,14 @@ import { MetricsService } from '../metrics/metrics.service';
 import {
   refusalReason,
   ROTATE,
+  rotationParams,
   withinGrace,
+  type RotationInput,
   type RotationOutcome,
   type RotationRequest,
   type RotationRow,
 } from './refresh-rotation';
+import { RotationBatch } from './rotation-batch';
 import { UnconfirmedRotations } from './unconfirmed-rotations';
 
 export interface RefreshLifetimes {
@@ -82,6 +85,15 @@ export class RefreshTokensService {
     private readonly unconfirmed: UnconfirmedRotations,
   ) {}
 
+  /** Rotations of concurrent requests, one statement and one commit per batch. */
+  private readonly rotations = new RotationBatch<RotationInput, RotationRow>(
+    async (batch) => {
+      const rows = await this.hot.rows<RotationRow>(ROTATE, rotationParams(batch));
+      return new Map(rows.map((row) => [Number(row.n) - 1, row]));
+    },
+    (input) => input.presentedHash.toString('hex'),
+  );
+
   /** A new family (one login) and its first token, recorded with the login's audit event. */
   async issue(
     input: { tenantId: string; userId: string; clientPk: string; scope: string; accessJti: string; accessExpiresAt: Date },
@@ -115,24 +127,25 @@ export class RefreshTokensService {
     const now = req.now;
     const presentedHash = sha256(req.presented);
     await this.unconfirmed.settle(presentedHash);
-    const rows = await this.hot.rows<RotationRow>(ROTATE, [
-      presentedHash,
-      req.clientPk,
-      now,
-      req.requested,
-      sha256(token),
-      req.accessJti,
-      req.defaultAccessTtl,
-      req.defaultIdleTtl,
-      req.ip,
-      req.userAgent?.slice(0, 512) ?? null,
-      req.clientId,
-    ]).catch((err: unknown) => {
-      // The statement may have committed with its answer lost: no token consumed by a failed request.
-      if (isDatabaseUnavailable(err)) this.unconfirmed.note(presentedHash, req.accessJti);
-      throw err;
-    });
-    const row = rows[0];
+    const row = await this.rotations
+      .submit({
+        presentedHash,
+        clientPk: req.clientPk,
+        at: now,
+        requested: req.requested,
+        successorHash: sha256(token),
+        accessJti: req.accessJti,
+        ip: req.ip,
+        userAgent: req.userAgent?.slice(0, 512) ?? null,
+        clientId: req.clientId,
+        defaultAccessTtl: req.defaultAccessTtl,
+        defaultIdleTtl: req.defaultIdleTtl,
+      })
+      .catch((err: unknown) => {
+        // The statement may have committed with its answer lost: no token consumed by a failed request.
+        if (isDatabaseUnavailable(err)) this.unconfirmed.note(presentedHash, req.accessJti);
+        throw err;
+      });
     if (!row) return { kind: 'unknown' };
     if (row.claimed) return { kind: 'rotated', row, token };
     if (row.used_at || row.revoked_at) {

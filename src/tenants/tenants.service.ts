@@ -11,6 +11,7 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../common/domai
 import { keysetPage, type Page, type PageQuery } from '../common/pagination';
 import { RevocationsService } from '../revocations/revocations.service';
 import { RefreshTokensService } from '../sessions/refresh-tokens.service';
+import { RevocationCache } from '../verify/revocation-cache';
 import type { CreateTenantDto } from './dto/create-tenant.dto';
 import { toTenantResponse, type CreatedTenantResponse, type TenantResponse } from './dto/tenant.response';
 import type { UpdateTenantDto } from './dto/update-tenant.dto';
@@ -39,6 +40,7 @@ export class TenantsService {
     private readonly revocations: RevocationsService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly cache: RevocationCache,
   ) {}
 
   findBySlug(slug: string, manager?: EntityManager): Promise<Tenant | null> {
@@ -90,7 +92,7 @@ export class TenantsService {
     if (dto.status !== undefined) requirePlatform(actor, 'a tenant’s status');
     if (dto.scopes !== undefined) requirePlatform(actor, 'the scopes a tenant offers');
     if (dto.settings?.quota !== undefined) requirePlatform(actor, 'quotas');
-    return this.dataSource.transaction(async (m) => {
+    const updated = await this.dataSource.transaction(async (m) => {
       const tenant = await m.getRepository(Tenant).findOne({ where: { id: tenantId }, lock: { mode: 'pessimistic_write' } });
       if (!tenant) throw new NotFoundError('No such tenant.');
       const changed: string[] = [];
@@ -121,6 +123,8 @@ export class TenantsService {
       await this.audit.recordAdmin(actor, { action, tenantId, target: tenantId, details: { changed } }, m);
       return toTenantResponse(saved);
     });
+    this.cache.forgetTenant(tenantId);
+    return updated;
   }
 
   /**
@@ -137,6 +141,7 @@ export class TenantsService {
       await m.getRepository(Tenant).delete({ id: tenantId });
       await this.audit.recordAdmin(actor, { action: 'tenant.deleted', tenantId, target: tenantId, details: { slug: tenant.slug, revokedSessions: sessions } }, m);
     });
+    this.cache.forgetTenant(tenantId);
   }
 }
 

@@ -28,13 +28,24 @@ describe(Argon2Pool.name, () => {
     await expect(sut.verify(fromLibrary, 'battery stapler')).resolves.toBe(false);
   });
 
-  it('runs at most `size` jobs at once and queues the rest', async () => {
+  it('gives each of its `size` threads one job to run and one to start next, and queues the rest', async () => {
     sut = new Argon2Pool(2, 0);
     const stored = await sut.hash('pw', OPTIONS);
-    const jobs = Array.from({ length: 5 }, () => sut.verify(stored, 'pw'));
+    const jobs = Array.from({ length: 7 }, () => sut.verify(stored, 'pw'));
     expect(sut.waiting).toBe(3);
-    await expect(Promise.all(jobs)).resolves.toEqual([true, true, true, true, true]);
+    const posted = (sut as unknown as { slots: { posted: unknown[] }[] }).slots.map((s) => s.posted.length);
+    expect(posted).toEqual([2, 2]);
+    await expect(Promise.all(jobs)).resolves.toEqual(Array(7).fill(true));
     expect(sut.waiting).toBe(0);
+  });
+
+  it('spreads jobs over idle threads before queueing a second one on any thread', async () => {
+    sut = new Argon2Pool(3, 0);
+    const stored = await sut.hash('pw', OPTIONS);
+    const jobs = Array.from({ length: 4 }, () => sut.verify(stored, 'pw'));
+    const posted = (sut as unknown as { slots: { posted: unknown[] }[] }).slots.map((s) => s.posted.length);
+    expect(posted.sort()).toEqual([1, 1, 2]);
+    await expect(Promise.all(jobs)).resolves.toEqual(Array(4).fill(true));
   });
 
   it('answers queued jobs in arrival order', async () => {
@@ -56,10 +67,12 @@ describe(Argon2Pool.name, () => {
     sut = new Argon2Pool(1, 0);
     const stored = await sut.hash('pw', OPTIONS);
     const running = sut.verify(stored, 'pw');
-    // The one thread dies under its job.
+    const next = sut.verify(stored, 'pw');
+    // The one thread dies under its job, with the next one posted to it.
     const [slot] = (sut as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots;
     await slot.worker.terminate();
     await expect(running).rejects.toBeInstanceOf(Argon2PoolError);
+    await expect(next).rejects.toBeInstanceOf(Argon2PoolError);
     await expect(sut.verify(stored, 'pw')).resolves.toBe(true);
   });
 

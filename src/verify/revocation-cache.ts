@@ -6,6 +6,7 @@ import { APP_CONFIG } from '../config/config.module';
 import { HotQueries, type HotStatement } from '../database/hot-queries';
 import { CLOCK_SKEW, KeysService } from '../keys/keys.service';
 import { NOT_BEFORE_LIFETIME } from '../revocations/revocations.service';
+import type { TenantSettings } from '../tenants/tenant.entity';
 import { tenantQuotaOf, type TenantQuota } from './quota-windows';
 import { SeqCursor } from './seq-cursor';
 
@@ -14,6 +15,8 @@ export interface TenantView {
   readonly slug: string;
   readonly active: boolean;
   readonly scopes: readonly string[];
+  /** Token lifetimes and the rest, as stored: the client_credentials grant issues from them. */
+  readonly settings: TenantSettings;
   /** settings.quota, parsed when the row is loaded; null when the tenant sets none (no counting at all). */
   readonly quota: TenantQuota | null;
 }
@@ -61,7 +64,7 @@ const SEQ_NOW: HotStatement = {
 };
 const TENANTS: HotStatement = {
   name: 'revocation_tenants',
-  text: `SELECT id, slug, status = 'active' AS active, scopes, settings->'quota' AS quota FROM tenants WHERE $1::uuid[] IS NULL OR id = ANY($1::uuid[])`,
+  text: `SELECT id, slug, status = 'active' AS active, scopes, settings FROM tenants WHERE $1::uuid[] IS NULL OR id = ANY($1::uuid[])`,
 };
 const API_KEY: HotStatement = {
   name: 'revocation_api_key',
@@ -176,6 +179,14 @@ export class RevocationCache implements OnApplicationBootstrap, OnApplicationShu
       this.loadingTenants.set(id, loading);
     }
     return loading;
+  }
+
+  /**
+   * Drops what this instance knows of a tenant it just changed (status, scopes, settings) or
+   * deleted, so its own token endpoint and /verify see the change at once.
+   */
+  forgetTenant(id: string): void {
+    this.tenants.delete(id);
   }
 
   /** The API key if known (null: no such key), or undefined when it must be loaded first. */
@@ -317,7 +328,7 @@ interface TenantRow {
   slug: string;
   active: boolean;
   scopes: string[];
-  quota: unknown;
+  settings: TenantSettings | null;
 }
 
 interface ApiKeyRow {
@@ -347,7 +358,8 @@ function toApiKeyView(row: ApiKeyRow): ApiKeyView {
 }
 
 function toTenantView(row: TenantRow): TenantView {
-  return { id: row.id, slug: row.slug, active: row.active, scopes: row.scopes, quota: tenantQuotaOf(row.quota) };
+  const settings = row.settings ?? {};
+  return { id: row.id, slug: row.slug, active: row.active, scopes: row.scopes, settings, quota: tenantQuotaOf(settings.quota) };
 }
 
 function applyEntry(row: LogRow, jtis: Map<string, number>, notBefore: Map<string, number>): void {

@@ -3,7 +3,7 @@ import type { TestApp } from '../support/test-app';
 import { proxiedDatabase, type ProxiedApp } from '../support/proxied-app';
 
 /** The rotation statement: by its prepared name on a server, by its text on the embedded database. */
-const ROTATION = /refresh_rotate|WITH presented AS/;
+const ROTATION = /refresh_rotate|successor_hash/;
 
 /**
  * The connection to the database breaks in the middle of a refresh rotation, before the

@@ -2,7 +2,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../../audit/audit.service';
 import { OAuthError } from '../../common/oauth-error';
-import { TenantDirectory } from '../../tenants/tenant-directory';
+import { RevocationCache } from '../../verify/revocation-cache';
 import { AccessTokenService } from '../access-token.service';
 import { grantScope, parseScope, tenantScopes } from '../scopes';
 import type { GrantHandler, GrantRequest, TokenResponse } from './grant';
@@ -13,7 +13,7 @@ export class ClientCredentialsGrant implements GrantHandler {
   readonly required = [];
 
   constructor(
-    private readonly tenants: TenantDirectory,
+    private readonly cache: RevocationCache,
     private readonly accessTokens: AccessTokenService,
     private readonly audit: AuditService,
   ) {}
@@ -22,8 +22,10 @@ export class ClientCredentialsGrant implements GrantHandler {
     const requested = parseScope(params.scope);
     // RFC 6749 §4.4.2: only a client that can authenticate may use this grant.
     if (!client.confidential) throw new OAuthError('unauthorized_client', { detail: 'public client' });
-    const tenant = await this.tenants.findById(client.tenantId);
-    if (!tenant || tenant.status !== 'active') throw new OAuthError('invalid_grant', { detail: 'tenant suspended' });
+    // From the revocation cache, as /verify judges the tenant: a suspension or settings change made
+    // on another instance counts within REVOCATION_CACHE_STALENESS, one made here at once.
+    const tenant = this.cache.tenant(client.tenantId) ?? (await this.cache.loadTenant(client.tenantId));
+    if (!tenant || !tenant.active) throw new OAuthError('invalid_grant', { detail: 'tenant suspended' });
     const scope = grantScope(requested, client.scopes, tenantScopes(tenant));
     const access = await this.accessTokens.issue({ tenant, sub: client.clientId, clientId: client.clientId, audience: client.audience, scope });
     await this.audit.record({

@@ -1,0 +1,89 @@
+import { RotationBatch } from './rotation-batch';
+
+interface Input {
+  token: string;
+}
+
+/** A fake statement: answers `row-<token>` for each token except those named unknown; records each batch. */
+function statement(options: { unknown?: string[]; failWith?: (batch: readonly Input[]) => unknown } = {}) {
+  const batches: string[][] = [];
+  const run = async (batch: readonly Input[]): Promise<Map<number, string>> => {
+    batches.push(batch.map((i) => i.token));
+    await new Promise((resolve) => setImmediate(resolve));
+    const failure = options.failWith?.(batch);
+    if (failure) throw failure;
+    return new Map(batch.flatMap((input, index) => (options.unknown?.includes(input.token) ? [] : [[index, `row-${input.token}`] as [number, string]])));
+  };
+  return { run, batches };
+}
+
+const byToken = (input: Input) => input.token;
+
+describe(RotationBatch.name, () => {
+  it('sends what arrives together as one statement and answers each with its own row', async () => {
+    const { run, batches } = statement({ unknown: ['b'] });
+    const sut = new RotationBatch(run, byToken);
+    const answers = await Promise.all(['a', 'b', 'c'].map((token) => sut.submit({ token })));
+    expect(answers).toEqual(['row-a', undefined, 'row-c']);
+    expect(batches).toEqual([['a', 'b', 'c']]);
+  });
+
+  it('forms the next batch from what arrived while one was in flight', async () => {
+    const { run, batches } = statement();
+    const sut = new RotationBatch(run, byToken);
+    const first = sut.submit({ token: 'a' });
+    await new Promise((resolve) => setImmediate(resolve));
+    const later = [sut.submit({ token: 'b' }), sut.submit({ token: 'c' })];
+    await Promise.all([first, ...later]);
+    expect(batches).toEqual([['a'], ['b', 'c']]);
+  });
+
+  it('never puts one token twice in a statement: the second presentation goes to a later batch', async () => {
+    const { run, batches } = statement();
+    const sut = new RotationBatch(run, byToken);
+    const answers = await Promise.all(['a', 'a', 'b', 'a'].map((token) => sut.submit({ token })));
+    expect(answers).toEqual(['row-a', 'row-a', 'row-b', 'row-a']);
+    expect(batches).toEqual([['a', 'b'], ['a'], ['a']]);
+  });
+
+  it('caps a batch at its maximum size', async () => {
+    const { run, batches } = statement();
+    const sut = new RotationBatch(run, byToken, 2);
+    await Promise.all(['a', 'b', 'c', 'd', 'e'].map((token) => sut.submit({ token })));
+    expect(batches).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
+  });
+
+  it('tries each presentation of a failed statement alone, so a bad one fails only its own request', async () => {
+    const bad = new Error('invalid input syntax');
+    const { run, batches } = statement({ failWith: (batch) => (batch.some((i) => i.token === 'x') ? bad : null) });
+    const sut = new RotationBatch(run, byToken);
+    const outcomes = await Promise.allSettled(['a', 'x', 'b'].map((token) => sut.submit({ token })));
+    expect(outcomes).toEqual([
+      { status: 'fulfilled', value: 'row-a' },
+      { status: 'rejected', reason: bad },
+      { status: 'fulfilled', value: 'row-b' },
+    ]);
+    expect(batches).toEqual([['a', 'x', 'b'], ['a'], ['x'], ['b']]);
+  });
+
+  it('does not retry when the connection broke: the statement may have committed, so every request fails with the error', async () => {
+    const lost = Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+    const { run, batches } = statement({ failWith: () => lost });
+    const sut = new RotationBatch(run, byToken);
+    const outcomes = await Promise.allSettled(['a', 'b'].map((token) => sut.submit({ token })));
+    expect(outcomes).toEqual([
+      { status: 'rejected', reason: lost },
+      { status: 'rejected', reason: lost },
+    ]);
+    expect(batches).toEqual([['a', 'b']]);
+  });
+
+  it('keeps working after a failed batch', async () => {
+    let fail = true;
+    const { run } = statement({ failWith: () => (fail ? new Error('boom') : null) });
+    const sut = new RotationBatch(run, byToken);
+    await expect(sut.submit({ token: 'a' })).rejects.toThrow('boom');
+    fail = false;
+    await expect(sut.submit({ token: 'a' })).resolves.toBe('row-a');
+  });
+});
