@@ -18,7 +18,10 @@ describe('POST /token under abuse', () => {
     const t = await createTenant(sut);
     const attempt = () =>
       sut.http().post('/token').type('form').send({ grant_type: 'password', client_id: t.publicClientId, username: 'x', password: 'y' });
-    for (let i = 0; i < 5; i++) expect((await attempt()).status).toBe(400);
+    for (let i = 0; i < 5; i++) {
+      const counted = await attempt();
+      expect([counted.status, counted.headers['x-ratelimit-limit-ip'], counted.headers['x-ratelimit-remaining-ip']]).toEqual([400, '5', String(4 - i)]);
+    }
     const res = await attempt();
     expect(res.status).toBe(429);
     expect(res.body).toEqual(SLOW_DOWN);

@@ -1,6 +1,6 @@
 'use strict';
 // The same RS256 access token (contract 2.2 header and claims) signed on one core by
-// node:crypto directly, by @nestjs/jwt (what the service uses) and by jose: the measurement
+// node:crypto directly, by @nestjs/jwt and by jose (what the service signs with): the measurement
 // behind "use @nestjs/jwt unless jose or node:crypto is clearly faster".
 const { generateKeyPairSync, sign, randomUUID } = require('node:crypto');
 const { JwtService } = require('@nestjs/jwt');

@@ -1,5 +1,5 @@
-import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { APP_GUARD, HttpAdapterHost } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { AuditModule } from '../audit/audit.module';
@@ -9,6 +9,7 @@ import { KeysModule } from '../keys/keys.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { TenantsModule } from '../tenants/tenants.module';
 import { ThrottlingModule } from '../throttling/throttling.module';
+import { TokenThrottle } from '../throttling/token-throttle';
 import { UsersModule } from '../users/users.module';
 import { AccessTokenService } from './access-token.service';
 import { ClientAuthService } from './client-auth.service';
@@ -22,6 +23,7 @@ import { MeController } from './me.controller';
 import { MeService } from './me.service';
 import { ScopesGuard } from './scopes.guard';
 import { TokenController } from './token.controller';
+import { registerTokenRoute } from './token.route';
 import { TokenService } from './token.service';
 import { IntrospectionService } from './introspection.service';
 import { TokenRevocationService } from './token-revocation.service';
@@ -48,4 +50,15 @@ const GRANTS = [PasswordGrant, RefreshTokenGrant, ClientCredentialsGrant];
   ],
   exports: [AccessTokenService, ClientAuthService, TokenService, TokenRevocationService, JwtStrategy],
 })
-export class AuthModule {}
+export class AuthModule implements OnModuleInit {
+  constructor(
+    private readonly http: HttpAdapterHost,
+    private readonly tokens: TokenService,
+    private readonly throttle: TokenThrottle,
+  ) {}
+
+  onModuleInit(): void {
+    // An application context without an HTTP server (the operator CLI) has no adapter: no route.
+    if (this.http.httpAdapter) registerTokenRoute(this.http.httpAdapter.getInstance(), this.tokens, this.throttle);
+  }
+}

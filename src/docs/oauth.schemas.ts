@@ -1,12 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiProperty,
-  ApiPropertyOptional,
-  ApiServiceUnavailableResponse,
-  ApiTooManyRequestsResponse,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath, type ExampleObject, type HeadersObject, type ResponseObject, type ResponsesObject } from '@nestjs/swagger';
 
 // Schemas of the OAuth endpoints, for the OpenAPI document only: those routes read raw bodies
 // (RFC 6749 parameters, repeated ones refused), so no DTO class describes them.
@@ -96,32 +89,54 @@ export class OAuthErrorResponse {
 const oauthError = (error: string, error_description: string) => ({ value: { error, error_description } });
 
 /** The RFC 6749 error responses every OAuth endpoint (`/token`, `/revoke`, `/introspect`) can give. */
-export const ApiOAuthErrors = () =>
-  applyDecorators(
-    ApiBadRequestResponse({
-      type: OAuthErrorResponse,
-      description: 'invalid_request, invalid_grant, unauthorized_client, unsupported_grant_type or invalid_scope.',
-      examples: {
-        invalid_grant: { summary: 'wrong credentials, spent or revoked refresh token', ...oauthError('invalid_grant', 'The grant is invalid, expired or revoked.') },
-        invalid_request: { summary: 'missing or repeated parameter', ...oauthError('invalid_request', 'The request is missing a parameter, repeats one, or is malformed.') },
-      },
-    }),
-    ApiUnauthorizedResponse({
-      type: OAuthErrorResponse,
-      description: 'invalid_client: unknown client or bad secret; comes with `WWW-Authenticate: Basic`.',
-      headers: { 'WWW-Authenticate': { schema: { type: 'string', example: 'Basic realm="tessera", charset="UTF-8"' } } },
-    }),
-    ApiTooManyRequestsResponse({
-      type: OAuthErrorResponse,
-      description: 'slow_down: too many attempts from this IP, or for this username or client.',
-      headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds.' } },
-    }),
-    ApiServiceUnavailableResponse({
-      type: OAuthErrorResponse,
-      description: 'temporarily_unavailable: the database cannot be reached.',
-      headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds.' } },
-    }),
+interface OAuthErrorDoc {
+  status: number;
+  description: string;
+  headers?: HeadersObject;
+  examples?: Record<string, ExampleObject>;
+}
+
+const OAUTH_ERRORS: readonly OAuthErrorDoc[] = [
+  {
+    status: 400,
+    description: 'invalid_request, invalid_grant, unauthorized_client, unsupported_grant_type or invalid_scope.',
+    examples: {
+      invalid_grant: { summary: 'wrong credentials, spent or revoked refresh token', ...oauthError('invalid_grant', 'The grant is invalid, expired or revoked.') },
+      invalid_request: { summary: 'missing or repeated parameter', ...oauthError('invalid_request', 'The request is missing a parameter, repeats one, or is malformed.') },
+    },
+  },
+  {
+    status: 401,
+    description: 'invalid_client: unknown client or bad secret; comes with `WWW-Authenticate: Basic`.',
+    headers: { 'WWW-Authenticate': { schema: { type: 'string', example: 'Basic realm="tessera", charset="UTF-8"' } } },
+  },
+  {
+    status: 429,
+    description: 'slow_down: too many attempts from this IP, or for this username or client.',
+    headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds.' } },
+  },
+  {
+    status: 503,
+    description: 'temporarily_unavailable: the database cannot be reached.',
+    headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds.' } },
+  },
+];
+
+export const ApiOAuthErrors = () => applyDecorators(...OAUTH_ERRORS.map((options) => ApiResponse({ ...options, type: OAuthErrorResponse })));
+
+/** The same responses as plain OpenAPI, for the plain Fastify POST /token (src/docs/openapi.ts). */
+export function oauthErrorResponses(): ResponsesObject {
+  return Object.fromEntries(
+    OAUTH_ERRORS.map(({ status, description, headers, examples }) => [
+      String(status),
+      {
+        description,
+        ...(headers ? { headers } : {}),
+        content: { 'application/json': { schema: { $ref: getSchemaPath(OAuthErrorResponse) }, ...(examples ? { examples } : {}) } },
+      } as ResponseObject,
+    ]),
   );
+}
 
 /** RFC 7517 public JWK: public members only, never a private one. */
 export class JsonWebKey {

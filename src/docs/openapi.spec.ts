@@ -21,12 +21,19 @@ describe(complete.name, () => {
     const doc = complete(
       documentWith({
         '/admin/x': { get: { responses: { '200': { description: 'ok' }, '404': { description: 'gone' } } } },
-        '/token': { post: { responses: { '400': { description: 'oauth', content: OAUTH } } } },
+        '/revoke': { post: { responses: { '400': { description: 'oauth', content: OAUTH } } } },
       }),
     );
     expect(doc.paths['/admin/x'].get?.responses['404']).toEqual({ description: 'gone', content: PROBLEM });
     expect(doc.paths['/admin/x'].get?.responses['200']).toEqual({ description: 'ok' });
-    expect(doc.paths['/token'].post?.responses['400']).toEqual({ description: 'oauth', content: OAUTH });
+    expect(doc.paths['/revoke'].post?.responses['400']).toEqual({ description: 'oauth', content: OAUTH });
+  });
+
+  it('describes the plain POST /token with its form and JSON bodies and the RFC 6749 errors', () => {
+    const post = complete(documentWith({})).paths['/token'].post!;
+    expect(Object.keys(post.requestBody && 'content' in post.requestBody ? post.requestBody.content : {})).toEqual(['application/x-www-form-urlencoded', 'application/json']);
+    expect(post.responses['200']).toMatchObject({ content: { 'application/json': { schema: { $ref: '#/components/schemas/OAuthTokenResponse' } } } });
+    for (const status of ['400', '401', '429', '503']) expect(post.responses[status]).toMatchObject({ content: OAUTH });
   });
 
   it('adds the validation 400 to operations that take a body or a query, not path parameters alone', () => {

@@ -4,7 +4,8 @@ import type { AppConfig } from '../config/config';
 import { JWKS_PATH } from '../keys/jwks.route';
 import { METRICS_PATH } from '../metrics/metrics.service';
 import { VERIFY_PATH } from '../verify/verify.route';
-import { JsonWebKeySet, OAuthErrorResponse } from './oauth.schemas';
+import { TOKEN_PATH } from '../auth/token.route';
+import { JsonWebKeySet, OAuthErrorResponse, oauthErrorResponses, OAuthTokenRequest, OAuthTokenResponse } from './oauth.schemas';
 import { ProblemResponse } from './problem.schema';
 import type { PathArea } from '../common/http-hardening';
 
@@ -43,7 +44,7 @@ export function setupOpenApi(app: NestFastifyApplication, config: AppConfig): vo
     .addBearerAuth({ type: 'http', description: 'An access token of this service, from POST /token.' })
     .addBasicAuth({ type: 'http', description: 'Client authentication at the OAuth endpoints: client id and secret, or API key id and key.' })
     .build();
-  SwaggerModule.setup(DOCS_PATH, app, () => complete(SwaggerModule.createDocument(app, base, { extraModels: [JsonWebKeySet, ProblemResponse, OAuthErrorResponse] })), {
+  SwaggerModule.setup(DOCS_PATH, app, () => complete(SwaggerModule.createDocument(app, base, { extraModels: [JsonWebKeySet, ProblemResponse, OAuthErrorResponse, OAuthTokenRequest, OAuthTokenResponse] })), {
     jsonDocumentUrl: DOCS_JSON_PATH,
     raw: ['json'],
     customSiteTitle: 'Tessera API',
@@ -56,8 +57,9 @@ function describe(config: AppConfig): string {
   return `${intro}\n\nThis deployment serves the /admin routes only on its admin listener (ADMIN_LISTEN), not on the public port.`;
 }
 
-/** What controllers' decorators cannot say: the raw JWKS route, and the one error shape of every other route. */
+/** What controllers' decorators cannot say: the plain Fastify routes, and the one error shape of every other route. */
 export function complete(document: OpenAPIObject): OpenAPIObject {
+  document.paths[TOKEN_PATH] = { post: tokenOperation() };
   document.paths[JWKS_PATH] = { get: jwksOperation() };
   document.paths[VERIFY_PATH] = { get: verifyOperation(false) };
   document.paths[METRICS_PATH] = {
@@ -98,6 +100,26 @@ function describeErrors(operation: OperationObject): void {
 
 function isOAuthError(response: ResponseObject): boolean {
   return Object.values(response.content ?? {}).some((media) => media.schema && '$ref' in media.schema && media.schema.$ref === getSchemaPath(OAuthErrorResponse));
+}
+
+/** src/auth/token.route.ts is a plain Fastify route (for speed), described as its controller method was. */
+function tokenOperation(): OperationObject {
+  const body = { schema: { $ref: getSchemaPath(OAuthTokenRequest) } };
+  return {
+    tags: ['oauth'],
+    summary: 'RFC 6749 token endpoint: grants password, refresh_token, client_credentials',
+    description:
+      'Client authentication by HTTP Basic (client_secret_basic) or client_id and client_secret in the body (client_secret_post); a public client sends only client_id. Answers carry Cache-Control: no-store.',
+    operationId: 'TokenController_token',
+    parameters: [],
+    requestBody: { required: true, content: { 'application/x-www-form-urlencoded': body, 'application/json': body } },
+    responses: {
+      '200': { description: '', content: { 'application/json': { schema: { $ref: getSchemaPath(OAuthTokenResponse) } } } },
+      ...oauthErrorResponses(),
+    },
+    // Basic is optional: public clients and client_secret_post send none.
+    security: [{}, { basic: [] }],
+  };
 }
 
 /** src/verify/verify.route.ts is a plain Fastify route too. */
