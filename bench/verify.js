@@ -161,4 +161,4 @@ async function introspect({ rounds = 5, duration = 5, connections = 16 } = {}) {
   }
 }
 
-module.exports = { verify, introspect };
+module.exports = { verify, introspect, joseCeiling };

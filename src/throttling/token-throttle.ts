@@ -27,9 +27,15 @@ export class TokenThrottle {
   /** Counts the request against every throttler; throws slow_down (429) when one refuses it. */
   async check(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     for (const throttler of this.throttlers) {
-      // The module's skipIf, for this path: the subject throttler counts only a request that names one.
-      if (throttler.name === 'subject' && subjectOf(request) === null) continue;
-      const tracker = await throttler.getTracker!(request as unknown as Record<string, unknown>, undefined as never);
+      // The module's trackers and, for this path, its skipIf (the subject throttler counts only
+      // a request that names one), without parsing the client's credentials twice.
+      const tracker =
+        throttler.name === 'subject'
+          ? subjectOf(request)
+          : throttler.name === 'ip'
+            ? request.ip
+            : await throttler.getTracker!(request as unknown as Record<string, unknown>, undefined as never);
+      if (tracker === null) continue;
       const limit = throttler.limit as number;
       const ttl = throttler.ttl as number;
       const key = createHash('sha256').update(`${KEY_PREFIX}-${throttler.name}-${tracker}`).digest('hex');

@@ -1,0 +1,74 @@
+'use strict';
+// Where a grant's CPU goes, by thread: the service started as the benchmarks start it (fresh
+// PostgreSQL database, credentials through the admin API), one workload driven for a warm-up and
+// then measured, and the CPU each of the service's threads, Postgres' processes and this load
+// generator spent per request (from /proc, user + system: the kernel's share of a thread counts).
+//   node bench/threads.js <login|refresh|client_credentials> [seconds]   (npm run build first)
+// The event loop is the service's pid; libuv's pool (signing) and the argon2 threads are the
+// others. Add --cpu-prof to NODE_OPTIONS of the service by hand for a V8 profile: note that it
+// samples the event loop only, and charges a wake-up of another thread to the caller.
+const { readdirSync, readFileSync } = require('node:fs');
+const autocannon = require('autocannon');
+const { FORM } = require('./verify-setup');
+const { withService, credentials, refreshTokens, refreshLoad, loginLoad } = require('./token-setup');
+
+const PORT = 3925;
+const [workload = 'client_credentials', seconds = '8'] = process.argv.slice(2);
+
+/** CPU ticks (1/100 s) of a /proc stat line: utime + stime. */
+const ticks = (stat) => {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+};
+const threadTicks = (pid) => Object.fromEntries(readdirSync(`/proc/${pid}/task`).map((tid) => [tid, ticks(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'))]));
+const postgresTicks = () => {
+  let sum = 0;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('postgres')) sum += ticks(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return sum;
+};
+
+async function options(base, creds) {
+  if (workload === 'login') return { ...loginLoad(base, { ...creds, loginBodies: creds.loginBodies.slice(0, 8) }), connections: 8 };
+  if (workload === 'refresh') return { ...refreshLoad(base, creds, await refreshTokens(base, creds, 16)), connections: 16 };
+  if (workload === 'client_credentials') {
+    return { url: `${base}/token`, method: 'POST', headers: { ...FORM, authorization: creds.apiKeyAuth }, body: 'grant_type=client_credentials&scope=models%3Alist', connections: 32 };
+  }
+  throw new Error(`workload: login, refresh or client_credentials, not ${workload}`);
+}
+
+withService(PORT, async (service) => {
+  const creds = await credentials(service.base, { users: 16 });
+  // A login must reach V8's optimised tiers first (see grants.js); the others warm up quickly.
+  await autocannon({ ...(await options(service.base, creds)), duration: workload === 'login' ? 10 : 3 });
+  const opts = await options(service.base, creds);
+  const [threads0, pg0, self0] = [threadTicks(service.pid), postgresTicks(), process.cpuUsage()];
+  const result = await autocannon({ ...opts, duration: Number(seconds) });
+  const [threads1, pg1, self1] = [threadTicks(service.pid), postgresTicks(), process.cpuUsage(self0)];
+  const n = result.requests.total;
+  const ms = (t) => +((t * 10) / n).toFixed(3);
+  const threads = Object.entries(threads1)
+    .map(([tid, t]) => [tid === String(service.pid) ? 'event loop' : `thread ${tid}`, ms(t - (threads0[tid] ?? 0))])
+    .filter(([, v]) => v > 0)
+    .sort((a, b) => b[1] - a[1]);
+  console.log(
+    JSON.stringify(
+      {
+        workload,
+        requestsPerSec: Math.round(result.requests.average),
+        non2xx: result.non2xx,
+        'CPU ms per request': { ...Object.fromEntries(threads), postgres: ms(pg1 - pg0), 'load generator': +((self1.user + self1.system) / 1000 / n).toFixed(3) },
+      },
+      null,
+      2,
+    ),
+  );
+}).catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
