@@ -53,7 +53,7 @@ export interface RotationRequest {
 // to the presenting client, its user and tenant are still valid and the requested scope stays
 // within the grant; its successor and audit event are inserted in the same statement. A
 // concurrent presentation in another statement waits on the row lock and then sees used_at set:
-// only one wins. The caller never puts one token twice in a batch (RotationBatch).
+// only one wins. The caller never puts one token twice in a batch (StatementBatch keyOf).
 const ROTATE_SQL = `
 WITH input AS (
   SELECT * FROM unnest($1::bytea[], $2::uuid[], $3::timestamptz[], $4::text[], $5::bytea[], $6::uuid[], $7::text[], $8::text[], $9::text[],

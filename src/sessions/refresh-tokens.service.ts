@@ -7,6 +7,7 @@ import { isDatabaseUnavailable } from '../common/database-errors';
 import { randomToken, sha256 } from '../common/crypto';
 import { decodeCursor, pageOf, pageSize, type Page, type PageQuery } from '../common/pagination';
 import { HotQueries, type HotStatement } from '../database/hot-queries';
+import { StatementBatch } from '../database/statement-batch';
 import { MetricsService } from '../metrics/metrics.service';
 import {
   refusalReason,
@@ -18,7 +19,6 @@ import {
   type RotationRequest,
   type RotationRow,
 } from './refresh-rotation';
-import { RotationBatch } from './rotation-batch';
 import { UnconfirmedRotations } from './unconfirmed-rotations';
 
 export interface RefreshLifetimes {
@@ -86,12 +86,12 @@ export class RefreshTokensService {
   ) {}
 
   /** Rotations of concurrent requests, one statement and one commit per batch. */
-  private readonly rotations = new RotationBatch<RotationInput, RotationRow>(
+  private readonly rotations = new StatementBatch<RotationInput, RotationRow>(
     async (batch) => {
       const rows = await this.hot.rows<RotationRow>(ROTATE, rotationParams(batch));
       return new Map(rows.map((row) => [Number(row.n) - 1, row]));
     },
-    (input) => input.presentedHash.toString('hex'),
+    { keyOf: (input) => input.presentedHash.toString('hex') },
   );
 
   /** A new family (one login) and its first token, recorded with the login's audit event. */

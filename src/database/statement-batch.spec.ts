@@ -1,4 +1,4 @@
-import { RotationBatch } from './rotation-batch';
+import { StatementBatch } from './statement-batch';
 
 interface Input {
   token: string;
@@ -19,10 +19,10 @@ function statement(options: { unknown?: string[]; failWith?: (batch: readonly In
 
 const byToken = (input: Input) => input.token;
 
-describe(RotationBatch.name, () => {
+describe(StatementBatch.name, () => {
   it('sends what arrives together as one statement and answers each with its own row', async () => {
     const { run, batches } = statement({ unknown: ['b'] });
-    const sut = new RotationBatch(run, byToken);
+    const sut = new StatementBatch(run, { keyOf: byToken });
     const answers = await Promise.all(['a', 'b', 'c'].map((token) => sut.submit({ token })));
     expect(answers).toEqual(['row-a', undefined, 'row-c']);
     expect(batches).toEqual([['a', 'b', 'c']]);
@@ -30,7 +30,7 @@ describe(RotationBatch.name, () => {
 
   it('forms the next batch from what arrived while one was in flight', async () => {
     const { run, batches } = statement();
-    const sut = new RotationBatch(run, byToken);
+    const sut = new StatementBatch(run, { keyOf: byToken });
     const first = sut.submit({ token: 'a' });
     await new Promise((resolve) => setImmediate(resolve));
     const later = [sut.submit({ token: 'b' }), sut.submit({ token: 'c' })];
@@ -38,9 +38,16 @@ describe(RotationBatch.name, () => {
     expect(batches).toEqual([['a'], ['b', 'c']]);
   });
 
+  it('without keys, takes the queue in arrival order, repeats and all', async () => {
+    const { run, batches } = statement();
+    const sut = new StatementBatch(run, { maxBatch: 3 });
+    await Promise.all(['a', 'a', 'b', 'a'].map((token) => sut.submit({ token })));
+    expect(batches).toEqual([['a', 'a', 'b'], ['a']]);
+  });
+
   it('never puts one token twice in a statement: the second presentation goes to a later batch', async () => {
     const { run, batches } = statement();
-    const sut = new RotationBatch(run, byToken);
+    const sut = new StatementBatch(run, { keyOf: byToken });
     const answers = await Promise.all(['a', 'a', 'b', 'a'].map((token) => sut.submit({ token })));
     expect(answers).toEqual(['row-a', 'row-a', 'row-b', 'row-a']);
     expect(batches).toEqual([['a', 'b'], ['a'], ['a']]);
@@ -48,7 +55,7 @@ describe(RotationBatch.name, () => {
 
   it('caps a batch at its maximum size', async () => {
     const { run, batches } = statement();
-    const sut = new RotationBatch(run, byToken, 2);
+    const sut = new StatementBatch(run, { keyOf: byToken, maxBatch: 2 });
     await Promise.all(['a', 'b', 'c', 'd', 'e'].map((token) => sut.submit({ token })));
     expect(batches).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
   });
@@ -56,7 +63,7 @@ describe(RotationBatch.name, () => {
   it('tries each presentation of a failed statement alone, so a bad one fails only its own request', async () => {
     const bad = new Error('invalid input syntax');
     const { run, batches } = statement({ failWith: (batch) => (batch.some((i) => i.token === 'x') ? bad : null) });
-    const sut = new RotationBatch(run, byToken);
+    const sut = new StatementBatch(run, { keyOf: byToken });
     const outcomes = await Promise.allSettled(['a', 'x', 'b'].map((token) => sut.submit({ token })));
     expect(outcomes).toEqual([
       { status: 'fulfilled', value: 'row-a' },
@@ -69,7 +76,7 @@ describe(RotationBatch.name, () => {
   it('does not retry when the connection broke: the statement may have committed, so every request fails with the error', async () => {
     const lost = Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
     const { run, batches } = statement({ failWith: () => lost });
-    const sut = new RotationBatch(run, byToken);
+    const sut = new StatementBatch(run, { keyOf: byToken });
     const outcomes = await Promise.allSettled(['a', 'b'].map((token) => sut.submit({ token })));
     expect(outcomes).toEqual([
       { status: 'rejected', reason: lost },
@@ -81,7 +88,7 @@ describe(RotationBatch.name, () => {
   it('keeps working after a failed batch', async () => {
     let fail = true;
     const { run } = statement({ failWith: () => (fail ? new Error('boom') : null) });
-    const sut = new RotationBatch(run, byToken);
+    const sut = new StatementBatch(run, { keyOf: byToken });
     await expect(sut.submit({ token: 'a' })).rejects.toThrow('boom');
     fail = false;
     await expect(sut.submit({ token: 'a' })).resolves.toBe('row-a');
