@@ -13,8 +13,8 @@ const SCOPES = ['models:list', 'ocr:infer'];
 const basic = (id, secret) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 const token = (base, body, headers = {}) => call(base, '/token', { method: 'POST', headers: { ...FORM, ...headers }, body });
 
-/** The service on a fresh database; fn(service, db); both gone afterwards. */
-async function withService(port, fn) {
+/** The service on a fresh database (with `env` added to its environment); fn(service, db); both gone afterwards. */
+async function withService(port, fn, env = {}) {
   const db = await freshDatabase();
   let service;
   try {
@@ -27,6 +27,7 @@ async function withService(port, fn) {
         // never refuse. Configuration, the same for every caller: no user or key is special.
         THROTTLE_PER_IP: '999999999/1s',
         THROTTLE_PER_SUBJECT: '999999999/1s',
+        ...env,
       },
     });
     return await fn(service, db);

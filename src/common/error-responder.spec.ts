@@ -91,4 +91,19 @@ describe(ErrorResponder.name, () => {
     sut.respond(new TypeError('boom'), { url: '/token' }, oauth.reply);
     expect(oauth.sent.body).toEqual({ error: 'server_error', error_description: 'The server encountered an unexpected condition.' });
   });
+
+  it('logs an unexpected error with its stack and the id of its request, never its query', () => {
+    const lines: unknown[][] = [];
+    const capture = { log: () => undefined, warn: () => undefined, debug: () => undefined, verbose: () => undefined, error: (...args: unknown[]) => lines.push(args) };
+    Logger.overrideLogger(capture);
+    try {
+      sut.respond(new TypeError('boom'), { url: '/me?token=abc', id: 'req-7' }, fakeReply().reply);
+    } finally {
+      Logger.overrideLogger(false);
+    }
+    expect(lines).toHaveLength(1);
+    const [message, stack] = lines[0];
+    expect(message).toEqual({ reqId: 'req-7', url: '/me', msg: 'boom' });
+    expect(stack).toEqual(expect.stringContaining('TypeError: boom'));
+  });
 });

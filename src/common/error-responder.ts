@@ -94,13 +94,14 @@ export class ErrorResponder {
   }
 
   private log(mapped: { oauth?: OAuthError; problem: Problem; unexpected?: boolean }, err: unknown, request: RequestLike): void {
-    const where = `${request.id ?? '-'} ${request.url.split('?')[0]}`;
+    // The request id as a field, as on the request's access-log line, so the two can be joined.
+    const line = (msg: string) => ({ reqId: request.id, url: request.url.split('?')[0], msg });
     if (mapped.unexpected) {
-      this.logger.error(`${where}: ${(err as Error)?.message ?? String(err)}`, (err as Error)?.stack);
+      this.logger.error(line((err as Error)?.message ?? String(err)), (err as Error)?.stack);
     } else if (mapped.problem.status >= 500) {
-      this.logger.warn(`${where}: ${mapped.problem.status} ${(err as Error)?.message ?? ''}`);
+      this.logger.warn(line(`${mapped.problem.status} ${(err as Error)?.message ?? ''}`));
     } else if (mapped.oauth) {
-      this.logger.debug(`${where}: ${mapped.oauth.code}${mapped.oauth.options.detail ? ` (${mapped.oauth.options.detail})` : ''}`);
+      this.logger.debug(line(`${mapped.oauth.code}${mapped.oauth.options.detail ? ` (${mapped.oauth.options.detail})` : ''}`));
     }
   }
 }

@@ -1,13 +1,9 @@
 import cors from '@fastify/cors';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import helmet, { type HelmetOptions } from 'helmet';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppConfig } from '../config/config';
-
-/** The request being served, for log lines written on its behalf (see logging.ts). */
-export const requestContext = new AsyncLocalStorage<{ readonly requestId: string }>();
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -88,7 +84,6 @@ export async function registerHttpHardening(app: NestFastifyApplication, config:
       }
     }
     reply.headers(headers).header('x-request-id', request.id);
-    requestContext.enterWith({ requestId: request.id });
     done();
   });
 

@@ -1,6 +1,5 @@
 import { Writable } from 'node:stream';
 import { loadConfig } from '../config/config';
-import { requestContext } from './http-hardening';
 import { createLoggers, PinoNestLogger } from './logging';
 
 describe(PinoNestLogger.name, () => {
@@ -16,12 +15,14 @@ describe(PinoNestLogger.name, () => {
     return { sut: new PinoNestLogger(app), lines };
   }
 
-  it('names the request a line was written for', () => {
+  it('keeps the fields of a logged object, such as the request it was written for', () => {
     const { sut, lines } = capture();
-    requestContext.run({ requestId: 'req-42' }, () => sut.warn('could not do a thing', 'Somewhere'));
+    sut.warn({ reqId: 'req-42', msg: 'could not do a thing' }, 'Somewhere');
+    sut.error({ reqId: 'req-43', msg: 'failed' }, 'Error: failed\n    at here', 'Errors');
     sut.log('outside any request');
     expect(lines[0]).toMatchObject({ reqId: 'req-42', context: 'Somewhere', msg: 'could not do a thing' });
-    expect(lines[1].reqId).toBeUndefined();
+    expect(lines[1]).toMatchObject({ reqId: 'req-43', context: 'Errors', msg: 'failed', stack: expect.stringContaining('at here') });
+    expect(lines[2].reqId).toBeUndefined();
   });
 
   it('redacts credentials in logged objects', () => {

@@ -2,7 +2,6 @@ import type { LoggerService } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { AppConfig } from '../config/config';
-import { requestContext } from './http-hardening';
 
 /**
  * Everything that can carry a credential is censored before a line is written: headers, and
@@ -90,14 +89,13 @@ export class PinoNestLogger implements LoggerService {
   }
 
   private write(level: pino.Level, message: unknown, context?: string, stack?: string): void {
-    // A line written while serving a request names it, as its access-log line does.
-    const reqId = requestContext.getStore()?.requestId;
     if (message instanceof Error) {
-      this.logger[level]({ context, reqId, err: message }, message.message);
+      this.logger[level]({ context, err: message }, message.message);
     } else if (typeof message === 'object' && message !== null) {
-      this.logger[level]({ context, reqId, ...message });
+      // A line written for a request passes its id as a field (reqId), as ErrorResponder does.
+      this.logger[level]({ context, stack, ...message });
     } else {
-      this.logger[level]({ context, reqId, stack }, String(message));
+      this.logger[level]({ context, stack }, String(message));
     }
   }
 }

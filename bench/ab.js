@@ -1,0 +1,50 @@
+'use strict';
+// A/B of two configurations of the same build, under the same phase of a noisy host: both
+// services run at once (each on its own fresh database), and short rounds of one workload
+// alternate between them, so a slow minute of the host falls on both. Prints each round and
+// the medians.
+//   node bench/ab.js <login|refresh|client_credentials|jwks> '<env A as JSON>' '<env B as JSON>' [rounds] [seconds]
+const autocannon = require('autocannon');
+const { FORM } = require('./verify-setup');
+const { withService, credentials, refreshTokens, refreshLoad, loginLoad } = require('./token-setup');
+
+const [workload = 'client_credentials', envA = '{}', envB = '{}', roundsArg = '8', secondsArg = '3'] = process.argv.slice(2);
+const rounds = Number(roundsArg);
+const seconds = Number(secondsArg);
+
+async function options(base, creds) {
+  if (workload === 'login') return { ...loginLoad(base, { ...creds, loginBodies: creds.loginBodies.slice(0, 8) }), connections: 8 };
+  if (workload === 'refresh') return { ...refreshLoad(base, creds, await refreshTokens(base, creds, 16)), connections: 16 };
+  if (workload === 'client_credentials') {
+    return { url: `${base}/token`, method: 'POST', headers: { ...FORM, authorization: creds.apiKeyAuth }, body: 'grant_type=client_credentials&scope=models%3Alist', connections: 32 };
+  }
+  if (workload === 'jwks') return { url: `${base}/.well-known/jwks.json`, connections: 32 };
+  throw new Error(`workload: login, refresh, client_credentials or jwks, not ${workload}`);
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+withService(3931, async (a) =>
+  withService(3932, async (b) => {
+    const sides = [
+      { name: 'A', env: envA, service: a },
+      { name: 'B', env: envB, service: b },
+    ];
+    for (const side of sides) {
+      side.creds = await credentials(side.service.base, { users: 16 });
+      await autocannon({ ...(await options(side.service.base, side.creds)), duration: workload === 'login' ? 8 : 3 });
+      side.rates = [];
+    }
+    for (let r = 0; r < rounds; r++) {
+      // Alternate which goes first, so neither always follows the other's load.
+      for (const side of r % 2 ? [...sides].reverse() : sides) {
+        const result = await autocannon({ ...(await options(side.service.base, side.creds)), duration: seconds });
+        if (result.non2xx) throw new Error(`${side.name}: ${result.non2xx} non-2xx answers`);
+        side.rates.push(Math.round(result.requests.average));
+      }
+      console.log(`round ${r + 1}: A ${sides[0].rates.at(-1)}/s, B ${sides[1].rates.at(-1)}/s`);
+    }
+    const [ma, mb] = sides.map((s) => median(s.rates));
+    const wins = sides[1].rates.filter((rate, i) => rate > sides[0].rates[i]).length;
+    console.log(JSON.stringify({ workload, A: { env: JSON.parse(envA), median: ma }, B: { env: JSON.parse(envB), median: mb }, ratio: +(mb / ma).toFixed(3), roundsBWon: `${wins}/${rounds}` }));
+  }, JSON.parse(envB)), JSON.parse(envA));
