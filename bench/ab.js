@@ -2,8 +2,9 @@
 // A/B of two configurations of the same build, under the same phase of a noisy host: both
 // services run at once (each on its own fresh database), and short rounds of one workload
 // alternate between them, so a slow minute of the host falls on both. Prints each round and
-// the medians.
+// the medians, of the rate and of the service's CPU per request (all its threads, from /proc).
 //   node bench/ab.js <login|refresh|client_credentials|jwks> '<env A as JSON>' '<env B as JSON>' [rounds] [seconds]
+const { readFileSync } = require('node:fs');
 const autocannon = require('autocannon');
 const { FORM } = require('./verify-setup');
 const { withService, credentials, refreshTokens, refreshLoad, loginLoad } = require('./token-setup');
@@ -22,6 +23,12 @@ async function options(base, creds) {
   throw new Error(`workload: login, refresh, client_credentials or jwks, not ${workload}`);
 }
 
+/** The process' CPU ticks (1/100 s, all threads, user + system) from /proc. */
+const ticks = (pid) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+};
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 withService(3931, async (a) =>
@@ -34,17 +41,31 @@ withService(3931, async (a) =>
       side.creds = await credentials(side.service.base, { users: 16 });
       await autocannon({ ...(await options(side.service.base, side.creds)), duration: workload === 'login' ? 8 : 3 });
       side.rates = [];
+      side.cpu = [];
     }
     for (let r = 0; r < rounds; r++) {
       // Alternate which goes first, so neither always follows the other's load.
       for (const side of r % 2 ? [...sides].reverse() : sides) {
-        const result = await autocannon({ ...(await options(side.service.base, side.creds)), duration: seconds });
+        const opts = await options(side.service.base, side.creds);
+        const before = ticks(side.service.pid);
+        const result = await autocannon({ ...opts, duration: seconds });
         if (result.non2xx) throw new Error(`${side.name}: ${result.non2xx} non-2xx answers`);
         side.rates.push(Math.round(result.requests.average));
+        side.cpu.push(+(((ticks(side.service.pid) - before) * 10) / result.requests.total).toFixed(4));
       }
-      console.log(`round ${r + 1}: A ${sides[0].rates.at(-1)}/s, B ${sides[1].rates.at(-1)}/s`);
+      console.log(`round ${r + 1}: A ${sides[0].rates.at(-1)}/s ${sides[0].cpu.at(-1)} ms/req, B ${sides[1].rates.at(-1)}/s ${sides[1].cpu.at(-1)} ms/req`);
     }
     const [ma, mb] = sides.map((s) => median(s.rates));
+    const [ca, cb] = sides.map((s) => median(s.cpu));
     const wins = sides[1].rates.filter((rate, i) => rate > sides[0].rates[i]).length;
-    console.log(JSON.stringify({ workload, A: { env: JSON.parse(envA), median: ma }, B: { env: JSON.parse(envB), median: mb }, ratio: +(mb / ma).toFixed(3), roundsBWon: `${wins}/${rounds}` }));
+    console.log(
+      JSON.stringify({
+        workload,
+        A: { env: JSON.parse(envA), median: ma, cpuMsPerReq: ca },
+        B: { env: JSON.parse(envB), median: mb, cpuMsPerReq: cb },
+        'B/A rate': +(mb / ma).toFixed(3),
+        'B/A cpu per request': +(cb / ca).toFixed(3),
+        roundsBWon: `${wins}/${rounds}`,
+      }),
+    );
   }, JSON.parse(envB)), JSON.parse(envA));

@@ -3,7 +3,7 @@
 // PostgreSQL database, credentials through the admin API), one workload driven for a warm-up and
 // then measured, and the CPU each of the service's threads, Postgres' processes and this load
 // generator spent per request (from /proc, user + system: the kernel's share of a thread counts).
-//   node bench/threads.js <login|refresh|client_credentials> [seconds]   (npm run build first)
+//   node bench/threads.js <login|refresh|client_credentials|jwks> [seconds]   (npm run build first)
 // The event loop is the service's pid; libuv's pool (signing) and the argon2 threads are the
 // others. Add --cpu-prof to NODE_OPTIONS of the service by hand for a V8 profile: note that it
 // samples the event loop only, and charges a wake-up of another thread to the caller.
@@ -39,7 +39,8 @@ async function options(base, creds) {
   if (workload === 'client_credentials') {
     return { url: `${base}/token`, method: 'POST', headers: { ...FORM, authorization: creds.apiKeyAuth }, body: 'grant_type=client_credentials&scope=models%3Alist', connections: 32 };
   }
-  throw new Error(`workload: login, refresh or client_credentials, not ${workload}`);
+  if (workload === 'jwks') return { url: `${base}/.well-known/jwks.json`, connections: 32 };
+  throw new Error(`workload: login, refresh, client_credentials or jwks, not ${workload}`);
 }
 
 withService(PORT, async (service) => {

@@ -1,8 +1,9 @@
 import { Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
-import { ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
+import type { ThrottlerStorage } from '@nestjs/throttler';
 import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
 import type { RedisOptions } from 'ioredis';
+import { MemoryThrottlerStorage } from './memory-throttler-storage';
 
 /**
  * Fail fast: with ioredis' defaults a command waits in the offline queue through up to 20
@@ -27,7 +28,7 @@ const REDIS_OPTIONS: RedisOptions = {
 export class FallbackThrottlerStorage implements ThrottlerStorage, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Throttling');
   private readonly redis: ThrottlerStorageRedisService;
-  private readonly local = new ThrottlerStorageService();
+  private readonly local = new MemoryThrottlerStorage();
   private degraded = false;
 
   constructor(url: string) {

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AppConfig } from '../config/config';
 import { APP_CONFIG } from '../config/config.module';
 import { FallbackThrottlerStorage } from './fallback-throttler-storage';
+import { MemoryThrottlerStorage } from './memory-throttler-storage';
 import { subjectOf } from './subject';
 import { TokenThrottle } from './token-throttle';
 
@@ -36,7 +37,7 @@ import { TokenThrottle } from './token-throttle';
             },
           },
         ],
-        storage: config.redisUrl ? new FallbackThrottlerStorage(config.redisUrl) : undefined,
+        storage: config.redisUrl ? new FallbackThrottlerStorage(config.redisUrl) : new MemoryThrottlerStorage(),
       }),
     }),
   ],
