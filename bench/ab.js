@@ -1,9 +1,12 @@
 'use strict';
-// A/B of two configurations of the same build, under the same phase of a noisy host: both
-// services run at once (each on its own fresh database), and short rounds of one workload
-// alternate between them, so a slow minute of the host falls on both. Prints each round and
-// the medians, of the rate and of the service's CPU per request (all its threads, from /proc).
-//   node bench/ab.js <login|refresh|client_credentials|jwks> '<env A as JSON>' '<env B as JSON>' [rounds] [seconds]
+// A/B of two configurations or two builds, under the same phase of a noisy host: both services
+// run at once (each on its own fresh database), and short rounds of one workload alternate
+// between them, so a slow minute of the host falls on both. Prints each round and the medians,
+// of the rate and of the service's CPU per request (all its threads, from /proc).
+//   node bench/ab.js <login|refresh|client_credentials|jwks> '<A>' '<B>' [rounds] [seconds]
+// A and B are JSON objects of environment variables for the service; a key "@dist" instead names
+// the build directory to run (default: dist), e.g. a copy of dist made before a change inside
+// the project, so that it finds node_modules: cp -r dist bench/results/dist-before
 const { readFileSync } = require('node:fs');
 const autocannon = require('autocannon');
 const { FORM } = require('./verify-setup');
@@ -68,4 +71,10 @@ withService(3931, async (a) =>
         roundsBWon: `${wins}/${rounds}`,
       }),
     );
-  }, JSON.parse(envB)), JSON.parse(envA));
+  }, ...serviceOf(envB)), ...serviceOf(envA));
+
+/** withService's environment and build for a side's JSON. */
+function serviceOf(json) {
+  const { '@dist': dist, ...env } = JSON.parse(json);
+  return [env, dist && require('node:path').resolve(dist)];
+}

@@ -24,10 +24,13 @@ async function waitReady(url, timeoutMs = 90_000) {
   throw new Error(`${url} not ready after ${timeoutMs} ms`);
 }
 
-/** Starts dist/src/main.js on a fresh DATA_DIR (and DATABASE_URL if given); nodeArgs e.g. --cpu-prof. */
-async function startService({ port, env = {}, nodeArgs = [] }) {
+/**
+ * Starts dist/src/main.js (or another build's, `dist`) on a fresh DATA_DIR (and DATABASE_URL if
+ * given); nodeArgs e.g. --cpu-prof.
+ */
+async function startService({ port, env = {}, nodeArgs = [], dist = join(ROOT, 'dist') }) {
   const dataDir = mkdtempSync(join(tmpdir(), 'tessera-bench-'));
-  const child = spawn(process.execPath, [...nodeArgs, join(ROOT, 'dist/src/main.js')], {
+  const child = spawn(process.execPath, [...nodeArgs, join(dist, 'src/main.js')], {
     // The production default log level: the access log is part of what a request costs.
     env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'info', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],

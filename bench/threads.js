@@ -21,6 +21,14 @@ const ticks = (stat) => {
   return Number(fields[11]) + Number(fields[12]);
 };
 const threadTicks = (pid) => Object.fromEntries(readdirSync(`/proc/${pid}/task`).map((tid) => [tid, ticks(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'))]));
+/** The name Node or the kernel gave a thread (libuv's pool, V8's helpers, a worker). */
+const threadName = (pid, tid) => {
+  try {
+    return readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+  } catch {
+    return '?';
+  }
+};
 const postgresTicks = () => {
   let sum = 0;
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
@@ -54,7 +62,7 @@ withService(PORT, async (service) => {
   const n = result.requests.total;
   const ms = (t) => +((t * 10) / n).toFixed(3);
   const threads = Object.entries(threads1)
-    .map(([tid, t]) => [tid === String(service.pid) ? 'event loop' : `thread ${tid}`, ms(t - (threads0[tid] ?? 0))])
+    .map(([tid, t]) => [tid === String(service.pid) ? 'event loop' : `thread ${tid} (${threadName(service.pid, tid)})`, ms(t - (threads0[tid] ?? 0))])
     .filter(([, v]) => v > 0)
     .sort((a, b) => b[1] - a[1]);
   console.log(

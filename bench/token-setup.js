@@ -13,13 +13,17 @@ const SCOPES = ['models:list', 'ocr:infer'];
 const basic = (id, secret) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 const token = (base, body, headers = {}) => call(base, '/token', { method: 'POST', headers: { ...FORM, ...headers }, body });
 
-/** The service on a fresh database (with `env` added to its environment); fn(service, db); both gone afterwards. */
-async function withService(port, fn, env = {}) {
+/**
+ * The service on a fresh database (with `env` added to its environment, from another build if
+ * `dist` is given); fn(service, db); both gone afterwards.
+ */
+async function withService(port, fn, env = {}, dist = undefined) {
   const db = await freshDatabase();
   let service;
   try {
     service = await startService({
       port,
+      dist,
       env: {
         DATABASE_URL: db.url,
         ADMIN_PASSWORD,
