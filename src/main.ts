@@ -1,11 +1,15 @@
 import 'reflect-metadata';
 import { createApp, listen } from './app.factory';
+import { sizeThreadPool } from './common/thread-pool';
 import { ConfigError, loadConfig, readEnvironment } from './config/config';
 
 async function main(): Promise<void> {
+  const env = readEnvironment();
+  // Before anything else runs: libuv's pool takes its size when it first runs a job.
+  sizeThreadPool(env);
   let config;
   try {
-    config = loadConfig(readEnvironment());
+    config = loadConfig(env);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`tessera: ${err.message}\n`);
