@@ -9,22 +9,13 @@
 // the project, so that it finds node_modules: cp -r dist bench/results/dist-before
 const { readFileSync } = require('node:fs');
 const autocannon = require('autocannon');
-const { FORM } = require('./verify-setup');
-const { withService, credentials, refreshTokens, refreshLoad, loginLoad } = require('./token-setup');
+const { withService, credentials, workload: workloadLoad } = require('./token-setup');
 
 const [workload = 'client_credentials', envA = '{}', envB = '{}', roundsArg = '8', secondsArg = '3'] = process.argv.slice(2);
 const rounds = Number(roundsArg);
 const seconds = Number(secondsArg);
 
-async function options(base, creds) {
-  if (workload === 'login') return { ...loginLoad(base, { ...creds, loginBodies: creds.loginBodies.slice(0, 8) }), connections: 8 };
-  if (workload === 'refresh') return { ...refreshLoad(base, creds, await refreshTokens(base, creds, 16)), connections: 16 };
-  if (workload === 'client_credentials') {
-    return { url: `${base}/token`, method: 'POST', headers: { ...FORM, authorization: creds.apiKeyAuth }, body: 'grant_type=client_credentials&scope=models%3Alist', connections: 32 };
-  }
-  if (workload === 'jwks') return { url: `${base}/.well-known/jwks.json`, connections: 32 };
-  throw new Error(`workload: login, refresh, client_credentials or jwks, not ${workload}`);
-}
+const options = (base, creds) => workloadLoad(workload, base, creds);
 
 /** The process' CPU ticks (1/100 s, all threads, user + system) from /proc. */
 const ticks = (pid) => {

@@ -9,8 +9,7 @@
 // samples the event loop only, and charges a wake-up of another thread to the caller.
 const { readdirSync, readFileSync } = require('node:fs');
 const autocannon = require('autocannon');
-const { FORM } = require('./verify-setup');
-const { withService, credentials, refreshTokens, refreshLoad, loginLoad } = require('./token-setup');
+const { withService, credentials, workload: workloadLoad } = require('./token-setup');
 
 const PORT = 3925;
 const [workload = 'client_credentials', seconds = '8'] = process.argv.slice(2);
@@ -41,15 +40,7 @@ const postgresTicks = () => {
   return sum;
 };
 
-async function options(base, creds) {
-  if (workload === 'login') return { ...loginLoad(base, { ...creds, loginBodies: creds.loginBodies.slice(0, 8) }), connections: 8 };
-  if (workload === 'refresh') return { ...refreshLoad(base, creds, await refreshTokens(base, creds, 16)), connections: 16 };
-  if (workload === 'client_credentials') {
-    return { url: `${base}/token`, method: 'POST', headers: { ...FORM, authorization: creds.apiKeyAuth }, body: 'grant_type=client_credentials&scope=models%3Alist', connections: 32 };
-  }
-  if (workload === 'jwks') return { url: `${base}/.well-known/jwks.json`, connections: 32 };
-  throw new Error(`workload: login, refresh, client_credentials or jwks, not ${workload}`);
-}
+const options = (base, creds) => workloadLoad(workload, base, creds);
 
 withService(PORT, async (service) => {
   const creds = await credentials(service.base, { users: 16 });

@@ -142,6 +142,21 @@ function refreshLoad(base, creds, tokens, onAnswer) {
   };
 }
 
+/**
+ * autocannon options for one of token-endpoint's workloads at its concurrency, for the tools that
+ * drive one at a time (threads.js, ab.js): login (8 connections over 8 users), refresh (16 chains
+ * from fresh logins), client_credentials (the API key by Basic, 32 connections), jwks (32).
+ */
+async function workload(name, base, creds) {
+  if (name === 'login') return { ...loginLoad(base, { ...creds, loginBodies: creds.loginBodies.slice(0, 8) }), connections: 8 };
+  if (name === 'refresh') return { ...refreshLoad(base, creds, await refreshTokens(base, creds, 16)), connections: 16 };
+  if (name === 'client_credentials') {
+    return { url: `${base}/token`, method: 'POST', headers: { ...FORM, authorization: creds.apiKeyAuth }, body: 'grant_type=client_credentials&scope=models%3Alist', connections: 32 };
+  }
+  if (name === 'jwks') return { url: `${base}/.well-known/jwks.json`, connections: 32 };
+  throw new Error(`workload: login, refresh, client_credentials or jwks, not ${name}`);
+}
+
 /** A process pinned to `core` by taskset, which must exist: the pinning is part of the figure. */
 function pinned(core, script, args) {
   try {
@@ -172,4 +187,4 @@ async function startPeer(port, core) {
   return { pid: msg.pid, core, tokenUrl: tokenUrl.href, jwksUrl: discovery.jwks_uri, auth, body, header, stop: () => child.kill() };
 }
 
-module.exports = { SCOPES, basic, withService, credentials, logins, refreshTokens, loginLoad, refreshLoad, startPeer, expectJwt };
+module.exports = { SCOPES, basic, withService, credentials, logins, refreshTokens, loginLoad, refreshLoad, workload, startPeer, expectJwt };
