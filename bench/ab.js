@@ -8,6 +8,7 @@
 // the build directory to run (default: dist), e.g. a copy of dist made before a change inside
 // the project, so that it finds node_modules: cp -r dist bench/results/dist-before
 const { readFileSync } = require('node:fs');
+const { resolve } = require('node:path');
 const autocannon = require('autocannon');
 const { withService, credentials, workload: workloadLoad } = require('./token-setup');
 
@@ -67,5 +68,5 @@ withService(3931, async (a) =>
 /** withService's environment and build for a side's JSON. */
 function serviceOf(json) {
   const { '@dist': dist, ...env } = JSON.parse(json);
-  return [env, dist && require('node:path').resolve(dist)];
+  return [env, dist && resolve(dist)];
 }

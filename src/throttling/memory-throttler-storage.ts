@@ -68,11 +68,7 @@ export class MemoryThrottlerStorage implements ThrottlerStorage, OnApplicationSh
   private sweep: NodeJS.Timeout | undefined;
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerStorageRecord> {
-    return this.count(key, ttl, limit, blockDuration, throttlerName, Date.now());
-  }
-
-  /** increment() at a given time. */
-  count(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string, now: number): ThrottlerStorageRecord {
+    const now = Date.now();
     this.ensureSweep();
     let record = this.records.get(key);
     if (!record) {
