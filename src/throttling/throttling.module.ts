@@ -30,10 +30,11 @@ import { TokenThrottle } from './token-throttle';
             limit: config.throttlePerSubject.limit,
             ttl: config.throttlePerSubject.windowSeconds * 1000,
             getTracker: (req: Record<string, any>) => subjectOf(req as FastifyRequest) ?? '',
+            // Through the guard only the console's login names a subject; POST /token is counted
+            // by TokenThrottle, which applies this throttler itself.
             skipIf: (context) => {
               const req = context.switchToHttp().getRequest<FastifyRequest>();
-              const path = req.url.split('?')[0];
-              return (path !== '/token' && path !== '/console/login') || subjectOf(req) === null;
+              return req.url.split('?')[0] !== '/console/login' || subjectOf(req) === null;
             },
           },
         ],
