@@ -6,11 +6,14 @@
 //   node bench/ab.js <login|refresh|client_credentials|jwks> '<A>' '<B>' [rounds] [seconds]
 // A and B are JSON objects of environment variables for the service; a key "@dist" instead names
 // the build directory to run (default: dist), e.g. a copy of dist made before a change inside
-// the project, so that it finds node_modules: cp -r dist bench/results/dist-before
+// the project, so that it finds node_modules: cp -r dist bench/results/dist-before; a key "@node"
+// gives options for node itself, e.g. {"@node":"--single-threaded-gc"}. Postgres' CPU per
+// request is counted over each round too (both services share the server; one runs at a time).
 const { readFileSync } = require('node:fs');
 const { resolve } = require('node:path');
 const autocannon = require('autocannon');
 const { withService, credentials, workload: workloadLoad } = require('./token-setup');
+const { statTicks, postgresTicks } = require('./lib');
 
 const [workload = 'client_credentials', envA = '{}', envB = '{}', roundsArg = '8', secondsArg = '3'] = process.argv.slice(2);
 const rounds = Number(roundsArg);
@@ -19,10 +22,7 @@ const seconds = Number(secondsArg);
 const options = (base, creds) => workloadLoad(workload, base, creds);
 
 /** The process' CPU ticks (1/100 s, all threads, user + system) from /proc. */
-const ticks = (pid) => {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-};
+const ticks = (pid) => statTicks(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -37,27 +37,38 @@ withService(3931, async (a) =>
       await autocannon({ ...(await options(side.service.base, side.creds)), duration: workload === 'login' ? 8 : 3 });
       side.rates = [];
       side.cpu = [];
+      side.pg = [];
+      side.p50 = [];
+      side.p99 = [];
     }
     for (let r = 0; r < rounds; r++) {
       // Alternate which goes first, so neither always follows the other's load.
       for (const side of r % 2 ? [...sides].reverse() : sides) {
         const opts = await options(side.service.base, side.creds);
-        const before = ticks(side.service.pid);
+        const [before, pgBefore] = [ticks(side.service.pid), postgresTicks()];
         const result = await autocannon({ ...opts, duration: seconds });
         if (result.non2xx) throw new Error(`${side.name}: ${result.non2xx} non-2xx answers`);
+        const perRequest = (t) => +((t * 10) / result.requests.total).toFixed(4);
         side.rates.push(Math.round(result.requests.average));
-        side.cpu.push(+(((ticks(side.service.pid) - before) * 10) / result.requests.total).toFixed(4));
+        side.cpu.push(perRequest(ticks(side.service.pid) - before));
+        // The sides share one PostgreSQL server, but only this side's load runs in its round.
+        side.pg.push(perRequest(postgresTicks() - pgBefore));
+        side.p50.push(result.latency.p50);
+        side.p99.push(result.latency.p99);
       }
-      console.log(`round ${r + 1}: A ${sides[0].rates.at(-1)}/s ${sides[0].cpu.at(-1)} ms/req, B ${sides[1].rates.at(-1)}/s ${sides[1].cpu.at(-1)} ms/req`);
+      const line = (s) => `${s.name} ${s.rates.at(-1)}/s p50/p99 ${s.p50.at(-1)}/${s.p99.at(-1)} ms, ${s.cpu.at(-1)} ms/req (Postgres ${s.pg.at(-1)})`;
+      console.log(`round ${r + 1}: ${line(sides[0])}, ${line(sides[1])}`);
     }
     const [ma, mb] = sides.map((s) => median(s.rates));
     const [ca, cb] = sides.map((s) => median(s.cpu));
+    const [pa, pb] = sides.map((s) => median(s.pg));
+    const latency = (s) => `${median(s.p50)}/${median(s.p99)}`;
     const wins = sides[1].rates.filter((rate, i) => rate > sides[0].rates[i]).length;
     console.log(
       JSON.stringify({
         workload,
-        A: { env: JSON.parse(envA), median: ma, cpuMsPerReq: ca },
-        B: { env: JSON.parse(envB), median: mb, cpuMsPerReq: cb },
+        A: { env: JSON.parse(envA), median: ma, p50p99Ms: latency(sides[0]), cpuMsPerReq: ca, postgresMsPerReq: pa },
+        B: { env: JSON.parse(envB), median: mb, p50p99Ms: latency(sides[1]), cpuMsPerReq: cb, postgresMsPerReq: pb },
         'B/A rate': +(mb / ma).toFixed(3),
         'B/A cpu per request': +(cb / ca).toFixed(3),
         roundsBWon: `${wins}/${rounds}`,
@@ -65,8 +76,8 @@ withService(3931, async (a) =>
     );
   }, ...serviceOf(envB)), ...serviceOf(envA));
 
-/** withService's environment and build for a side's JSON. */
+/** withService's environment, build and Node options for a side's JSON. */
 function serviceOf(json) {
-  const { '@dist': dist, ...env } = JSON.parse(json);
-  return [env, dist && resolve(dist)];
+  const { '@dist': dist, '@node': node, ...env } = JSON.parse(json);
+  return [env, dist && resolve(dist), node ? node.split(' ') : []];
 }

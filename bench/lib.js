@@ -10,6 +10,28 @@ const { Client } = require('pg');
 
 const ROOT = join(__dirname, '..');
 
+/** CPU ticks (1/100 s) of a /proc stat line: utime + stime (+ cutime + cstime, its reaped children's, with `children`). */
+function statTicks(stat, children = false) {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(fields[11]) + Number(fields[12]) + (children ? Number(fields[13]) + Number(fields[14]) : 0);
+}
+
+/**
+ * CPU ticks of the PostgreSQL server on this host: its live processes' and, through the
+ * postmaster's reaped children, those of backends that exited meanwhile (a closed connection).
+ */
+function postgresTicks() {
+  let sum = 0;
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8') === 'postgres\n') sum += statTicks(readFileSync(`/proc/${pid}/stat`, 'utf8'), true);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return sum;
+}
+
 async function waitReady(url, timeoutMs = 90_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -249,4 +271,4 @@ function report(title, rows, extra = {}) {
   return out;
 }
 
-module.exports = { ROOT, startService, freshDatabase, runChild, jwtLibraries, load, compare, report, waitReady };
+module.exports = { ROOT, startService, freshDatabase, runChild, jwtLibraries, load, compare, report, waitReady, statTicks, postgresTicks };

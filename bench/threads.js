@@ -10,16 +10,12 @@
 const { readdirSync, readFileSync } = require('node:fs');
 const autocannon = require('autocannon');
 const { withService, credentials, workload: workloadLoad } = require('./token-setup');
+const { statTicks, postgresTicks } = require('./lib');
 
 const PORT = 3925;
 const [workload = 'client_credentials', seconds = '8'] = process.argv.slice(2);
 
-/** CPU ticks (1/100 s) of a /proc stat line: utime + stime. */
-const ticks = (stat) => {
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-};
-const threadTicks = (pid) => Object.fromEntries(readdirSync(`/proc/${pid}/task`).map((tid) => [tid, ticks(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'))]));
+const threadTicks = (pid) => Object.fromEntries(readdirSync(`/proc/${pid}/task`).map((tid) => [tid, statTicks(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'))]));
 /** The name Node or the kernel gave a thread (libuv's pool, V8's helpers, a worker). */
 const threadName = (pid, tid) => {
   try {
@@ -27,17 +23,6 @@ const threadName = (pid, tid) => {
   } catch {
     return '?';
   }
-};
-const postgresTicks = () => {
-  let sum = 0;
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('postgres')) sum += ticks(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return sum;
 };
 
 const options = (base, creds) => workloadLoad(workload, base, creds);

@@ -15,15 +15,16 @@ const token = (base, body, headers = {}) => call(base, '/token', { method: 'POST
 
 /**
  * The service on a fresh database (with `env` added to its environment, from another build if
- * `dist` is given); fn(service, db); both gone afterwards.
+ * `dist` is given, with `nodeArgs` before its script); fn(service, db); both gone afterwards.
  */
-async function withService(port, fn, env = {}, dist = undefined) {
+async function withService(port, fn, env = {}, dist = undefined, nodeArgs = []) {
   const db = await freshDatabase();
   let service;
   try {
     service = await startService({
       port,
       dist,
+      nodeArgs,
       env: {
         DATABASE_URL: db.url,
         ADMIN_PASSWORD,

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { RefreshTokensService } from '../src/sessions/refresh-tokens.service';
 import { createTenant, type TenantFixture } from './support/fixtures';
 import { FakeClock } from './support/fake-clock';
 import { createTestApp, type TestApp } from './support/test-app';
@@ -118,5 +120,29 @@ describe('sessions: /me, password change, reuse grace, audit', () => {
     for (const secret of [t.user.password, ok.refresh_token, next.refresh_token, ok.access_token, t.apiKey.key, 'wrong-password']) {
       expect(all).not.toContain(secret);
     }
+  });
+
+  it('fails only the login whose write fails: the others that shared its statement are committed', async () => {
+    const t = await createTenant(sut);
+    const [{ id: clientPk }]: { id: string }[] = await sut.dataSource.query(`SELECT id FROM clients WHERE client_id = $1`, [t.publicClientId]);
+    const issue = (userId: string) =>
+      sut.app.get(RefreshTokensService).issue(
+        { tenantId: t.tenantId, userId, clientPk, scope: 'models:list', accessJti: randomUUID(), accessExpiresAt: new Date(Date.now() + 900_000) },
+        { absolute: 3600, idle: 600 },
+        { action: 'login.succeeded', outcome: 'success', tenantId: t.tenantId, actor: userId, target: userId },
+      );
+    // Submitted in one turn, so sent as one statement; the second names a user that does not exist.
+    const outcomes = await Promise.allSettled([issue(t.user.id), issue(randomUUID()), issue(t.user.id)]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const committed = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value.familyId] : []));
+    const families: { id: string }[] = await sut.dataSource.query(`SELECT id FROM refresh_token_families WHERE tenant_id = $1`, [t.tenantId]);
+    expect(families.map((f) => f.id).sort()).toEqual(committed.sort());
+    const tokens: { n: string }[] = await sut.dataSource.query(`SELECT count(*) AS n FROM refresh_tokens WHERE family_id = ANY($1::uuid[])`, [committed]);
+    expect(Number(tokens[0].n)).toBe(2);
+    const events: { actor: string }[] = await sut.dataSource.query(
+      `SELECT actor FROM audit_events WHERE tenant_id = $1 AND action = 'login.succeeded'`,
+      [t.tenantId],
+    );
+    expect(events.map((e) => e.actor)).toEqual([t.user.id, t.user.id]);
   });
 });

@@ -1,6 +1,7 @@
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
 import { Issuer } from 'openid-client';
 import { KeysService } from '../src/keys/keys.service';
+import { UsersService } from '../src/users/users.service';
 import { RevocationCache } from '../src/verify/revocation-cache';
 import { createTenant, type TenantFixture } from './support/fixtures';
 import { FakeClock } from './support/fake-clock';
@@ -108,6 +109,33 @@ describe('POST /token', () => {
       const suspended = await createTenant(sut);
       await sut.dataSource.query(`UPDATE tenants SET status = 'suspended' WHERE id = $1`, [suspended.tenantId]);
       expect((await login(suspended).expect(400)).body).toEqual(INVALID_GRANT);
+    });
+
+    it('writes concurrent logins together, each with its own family, first token and audit event', async () => {
+      const fresh = await createTenant(sut);
+      const password = fresh.user.password;
+      const users = await Promise.all(
+        ['Bob', 'Carol', 'Dave'].map((username) => sut.app.get(UsersService).insert({ tenantId: fresh.tenantId, username, password, scopes: ['models:list'] })),
+      );
+      const attempts = [...users, ...users];
+      const answers = await Promise.all(
+        attempts.map((u) => token({ grant_type: 'password', client_id: fresh.publicClientId, username: u.username, password }).expect(200)),
+      );
+      const issued = answers.map(({ body }) => decodeJwt(body.access_token)).map(({ sub, jti }) => `${sub}/${jti}`);
+      const families: { user_id: string; jti: string; tx: string }[] = await sut.dataSource.query(
+        `SELECT f.user_id, t.access_token_jti::text AS jti, f.xmin::text AS tx
+         FROM refresh_token_families f JOIN refresh_tokens t ON t.family_id = f.id WHERE f.tenant_id = $1`,
+        [fresh.tenantId],
+      );
+      const events: { actor: string; jti: string }[] = await sut.dataSource.query(
+        `SELECT actor, details->>'jti' AS jti FROM audit_events WHERE tenant_id = $1 AND action = 'login.succeeded'`,
+        [fresh.tenantId],
+      );
+      expect(families.map((f) => `${f.user_id}/${f.jti}`).sort()).toEqual([...issued].sort());
+      expect(events.map((e) => `${e.actor}/${e.jti}`).sort()).toEqual([...issued].sort());
+      // Group commit: some of them shared a statement, so a transaction.
+      expect(new Set(families.map((f) => f.tx)).size).toBeLessThan(attempts.length);
+      for (const { body } of answers) await refresh(body.refresh_token, fresh.publicClientId).expect(200);
     });
 
     it('re-hashes a password hash made with older parameters on the next good login', async () => {

@@ -93,4 +93,65 @@ describe(StatementBatch.name, () => {
     fail = false;
     await expect(sut.submit({ token: 'a' })).resolves.toBe('row-a');
   });
+
+  describe('with a hold', () => {
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+    /** A hold that waits while fewer than `size` are queued and `coming` writes are on their way. */
+    function holding(size: number, maxMs: number) {
+      const state = { coming: 0 };
+      const { run, batches } = statement();
+      const sut = new StatementBatch(run, { hold: { expected: (queued) => queued < size && state.coming > 0, maxMs } });
+      /** One announced write arrives: released, then submitted in the same turn, as a login does. */
+      const arrive = (token: string) => {
+        state.coming--;
+        sut.release();
+        return sut.submit({ token });
+      };
+      return { sut, state, batches, arrive };
+    }
+
+    it('sends at once when no other write is on its way', async () => {
+      const { sut, batches } = holding(3, 60_000);
+      await sut.submit({ token: 'a' });
+      expect(batches).toEqual([['a']]);
+    });
+
+    it('holds a write for the ones announced, and sends them together once the batch is full', async () => {
+      const { sut, state, batches, arrive } = holding(3, 60_000);
+      state.coming = 5;
+      const first = sut.submit({ token: 'a' });
+      await turn();
+      await turn();
+      expect(batches).toEqual([]);
+      const second = arrive('b');
+      await turn();
+      await turn();
+      expect(batches).toEqual([]);
+      const third = arrive('c');
+      await Promise.all([first, second, third]);
+      expect(batches).toEqual([['a', 'b', 'c']]);
+    });
+
+    it('sends what it holds once no more are on their way, whether or not the batch is full', async () => {
+      const { sut, state, batches } = holding(3, 60_000);
+      state.coming = 1;
+      const first = sut.submit({ token: 'a' });
+      await turn();
+      // The one announced failed its verification: it will not write.
+      state.coming--;
+      sut.release();
+      await first;
+      expect(batches).toEqual([['a']]);
+    });
+
+    it('waits no longer than maxMs for writes that do not come', async () => {
+      const { sut, state, batches } = holding(3, 20);
+      state.coming = 2;
+      const started = Date.now();
+      await sut.submit({ token: 'a' });
+      expect(batches).toEqual([['a']]);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(15);
+    });
+  });
 });

@@ -1,5 +1,15 @@
 import { isDatabaseUnavailable } from '../common/database-errors';
 
+/**
+ * A batch held back, at most maxMs, for writes known to be on their way, so that they share its
+ * statement. expected(queued), given how many are waiting, says whether to wait for more: it is
+ * asked before a batch is sent and again after each release().
+ */
+export interface BatchHold {
+  readonly expected: (queued: number) => boolean;
+  readonly maxMs: number;
+}
+
 interface Pending<I, R> {
   readonly input: I;
   readonly resolve: (row: R | undefined) => void;
@@ -9,10 +19,12 @@ interface Pending<I, R> {
 /**
  * Group commit (issue 12): the writes of concurrent requests go to the database as one
  * statement, one round trip and one commit, and each request gets its own result (or none) only
- * after that statement has committed. Nothing waits on a timer: a batch is sent on the next turn
- * of the event loop, and whatever arrives while it is in flight forms the next one, so batches
- * grow with the load and a lone write costs what it did before. Used for audit events written
- * outside a transaction (GroupCommit) and for refresh rotations (RefreshTokensService).
+ * after that statement has committed. Without a hold nothing waits on a timer: a batch is sent on
+ * the next turn of the event loop, and whatever arrives while it is in flight forms the next one,
+ * so batches grow with the load and a lone write costs what it did before. Used for audit events
+ * written outside a transaction (GroupCommit), for refresh rotations and for logins' new families
+ * (RefreshTokensService). A hold (BatchHold) lets a batch wait a bounded moment for writes its
+ * owner knows are coming: logins' writes, which arrive one password verification apart.
  *
  * Inputs with the same key (keyOf) never share a statement: a later one goes to a later batch,
  * so a second presentation of a refresh token waits on the first one's row lock and sees the
@@ -27,17 +39,30 @@ interface Pending<I, R> {
 export class StatementBatch<I, R> {
   private queue: Pending<I, R>[] = [];
   private sending = false;
+  /** Ends the current hold, if a batch is being held. */
+  private endHold: (() => void) | null = null;
 
   private readonly keyOf: ((input: I) => string) | null;
   private readonly maxBatch: number;
+  private readonly hold: BatchHold | null;
 
   constructor(
     /** Runs one statement for the batch; returns each input's result by its index in the batch. */
     private readonly run: (batch: readonly I[]) => Promise<Map<number, R>>,
-    options: { keyOf?: (input: I) => string; maxBatch?: number } = {},
+    options: { keyOf?: (input: I) => string; maxBatch?: number; hold?: BatchHold } = {},
   ) {
     this.keyOf = options.keyOf ?? null;
     this.maxBatch = options.maxBatch ?? 64;
+    this.hold = options.hold ?? null;
+  }
+
+  /**
+   * Something the hold waited for has happened (a write is coming in this turn, or will not
+   * come): on the next turn, with that write queued, the hold asks expected() again and sends the
+   * batch unless it says to wait for more.
+   */
+  release(): void {
+    this.endHold?.();
   }
 
   submit(input: I): Promise<R | undefined> {
@@ -52,6 +77,7 @@ export class StatementBatch<I, R> {
 
   private async drain(): Promise<void> {
     while (this.queue.length) {
+      if (this.hold?.expected(this.queue.length)) await this.held(this.hold.maxMs);
       const batch = this.take();
       try {
         const rows = await this.run(batch.map((p) => p.input));
@@ -62,6 +88,19 @@ export class StatementBatch<I, R> {
       }
     }
     this.sending = false;
+  }
+
+  private held(maxMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        this.endHold = null;
+        resolve();
+      };
+      const timer = setTimeout(finish, maxMs);
+      // Judged on the next turn, once the write that the release announced has been submitted.
+      this.endHold = () => setImmediate(() => !this.hold!.expected(this.queue.length) && finish());
+    });
   }
 
   /** Up to maxBatch waiting inputs in arrival order, each key once; the rest stay queued. */

@@ -28,7 +28,8 @@ export class PasswordGrant implements GrantHandler {
     const requested = parseScope(params.scope);
     // The tenant's state comes with the password check, which always costs one argon2id
     // verification, so a suspended tenant takes as long as a wrong password.
-    const { tenant, user } = await this.users.verifyLogin(client.tenantId, params.username, params.password);
+    const verified = this.refreshTokens.verifying();
+    const { tenant, user } = await this.users.verifyLogin(client.tenantId, params.username, params.password).finally(verified);
     const context = { tenantId: client.tenantId, ip, userAgent };
     if (!tenant || tenant.status !== 'active' || !user) {
       await this.audit.record({
