@@ -111,16 +111,23 @@ describe('POST /token', () => {
       expect((await login(suspended).expect(400)).body).toEqual(INVALID_GRANT);
     });
 
-    it('writes concurrent logins together, each with its own family, first token and audit event', async () => {
+    it('writes concurrent logins together, each with its own answer, family, first token and audit event', async () => {
       const fresh = await createTenant(sut);
       const password = fresh.user.password;
       const users = await Promise.all(
         ['Bob', 'Carol', 'Dave'].map((username) => sut.app.get(UsersService).insert({ tenantId: fresh.tenantId, username, password, scopes: ['models:list'] })),
       );
       const attempts = [...users, ...users];
-      const answers = await Promise.all(
-        attempts.map((u) => token({ grant_type: 'password', client_id: fresh.publicClientId, username: u.username, password }).expect(200)),
-      );
+      const attempt = (username: string, pw: string) => token({ grant_type: 'password', client_id: fresh.publicClientId, username, password: pw });
+      const [answers, refused] = await Promise.all([
+        Promise.all(attempts.map((u) => attempt(u.username, password).expect(200))),
+        // Among them, an unknown user and a wrong password: each still gets its own answer.
+        Promise.all([attempt('Eve', password), attempt('Bob', 'not-the-password')]),
+      ]);
+      expect(refused.map((r) => [r.status, r.body])).toEqual([
+        [400, INVALID_GRANT],
+        [400, INVALID_GRANT],
+      ]);
       const issued = answers.map(({ body }) => decodeJwt(body.access_token)).map(({ sub, jti }) => `${sub}/${jti}`);
       const families: { user_id: string; jti: string; tx: string }[] = await sut.dataSource.query(
         `SELECT f.user_id, t.access_token_jti::text AS jti, f.xmin::text AS tx
