@@ -77,7 +77,7 @@ export class StatementBatch<I, R> {
 
   private async drain(): Promise<void> {
     while (this.queue.length) {
-      if (this.hold?.expected(this.queue.length)) await this.held(this.hold.maxMs);
+      if (this.hold?.expected(this.queue.length)) await this.held(this.hold);
       const batch = this.take();
       try {
         const rows = await this.run(batch.map((p) => p.input));
@@ -90,16 +90,16 @@ export class StatementBatch<I, R> {
     this.sending = false;
   }
 
-  private held(maxMs: number): Promise<void> {
+  private held(hold: BatchHold): Promise<void> {
     return new Promise((resolve) => {
       const finish = () => {
         clearTimeout(timer);
         this.endHold = null;
         resolve();
       };
-      const timer = setTimeout(finish, maxMs);
+      const timer = setTimeout(finish, hold.maxMs);
       // Judged on the next turn, once the write that the release announced has been submitted.
-      this.endHold = () => setImmediate(() => !this.hold!.expected(this.queue.length) && finish());
+      this.endHold = () => setImmediate(() => !hold.expected(this.queue.length) && finish());
     });
   }
 

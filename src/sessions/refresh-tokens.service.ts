@@ -123,10 +123,11 @@ function issueParams(batch: readonly IssueInput[]): unknown[] {
  * A login's write waits for the next logins' while fewer than ISSUE_BATCH are gathered and
  * another login's password is being verified, ISSUE_HOLD_MS at most; with no other login under
  * way it goes at once. Logins finish one verification apart, never together, so without a hold
- * they would never share a statement. Measured (bench/ab.js login, 2026-12-06): batches of about
- * three bought +4–5% (+3.7% in 9 of 10 rounds at 4/15 ms, +4.9% in 6 of 8 at 3/10 ms, the two
- * alike); pairs (5 ms) about +2%, within the noise; batches of up to eight (40 ms) less than four,
- * since the answers held back were connections no longer feeding the hashing threads.
+ * they would never share a statement. Measured on the password grant (bench/ab.js login,
+ * 2026-12-06): +3.7% (9 of 10 rounds) at four writes or 15 ms; at three or 10 ms, alike, +4.9%,
+ * +0% and +2% (6 of 8, 5 of 10, 7 of 10), PostgreSQL's CPU per login −12% to −26%. Pairs (5 ms)
+ * about +2%; up to eight (40 ms) worse than four, since answers held back are connections no
+ * longer feeding the hashing threads.
  */
 export const ISSUE_BATCH = 3;
 export const ISSUE_HOLD_MS = 10;
