@@ -9,20 +9,16 @@
 // the project, so that it finds node_modules: cp -r dist bench/results/dist-before; a key "@node"
 // gives options for node itself, e.g. {"@node":"--single-threaded-gc"}. Postgres' CPU per
 // request is counted over each round too (both services share the server; one runs at a time).
-const { readFileSync } = require('node:fs');
 const { resolve } = require('node:path');
 const autocannon = require('autocannon');
 const { withService, credentials, workload: workloadLoad } = require('./token-setup');
-const { statTicks, postgresTicks } = require('./lib');
+const { processTicks, postgresTicks } = require('./lib');
 
 const [workload = 'client_credentials', envA = '{}', envB = '{}', roundsArg = '8', secondsArg = '3'] = process.argv.slice(2);
 const rounds = Number(roundsArg);
 const seconds = Number(secondsArg);
 
 const options = (base, creds) => workloadLoad(workload, base, creds);
-
-/** The process' CPU ticks (1/100 s, all threads, user + system) from /proc. */
-const ticks = (pid) => statTicks(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -45,12 +41,12 @@ withService(3931, async (a) =>
       // Alternate which goes first, so neither always follows the other's load.
       for (const side of r % 2 ? [...sides].reverse() : sides) {
         const opts = await options(side.service.base, side.creds);
-        const [before, pgBefore] = [ticks(side.service.pid), postgresTicks()];
+        const [before, pgBefore] = [processTicks(side.service.pid), postgresTicks()];
         const result = await autocannon({ ...opts, duration: seconds });
         if (result.non2xx) throw new Error(`${side.name}: ${result.non2xx} non-2xx answers`);
         const perRequest = (t) => +((t * 10) / result.requests.total).toFixed(4);
         side.rates.push(Math.round(result.requests.average));
-        side.cpu.push(perRequest(ticks(side.service.pid) - before));
+        side.cpu.push(perRequest(processTicks(side.service.pid) - before));
         // The sides share one PostgreSQL server, but only this side's load runs in its round.
         side.pg.push(perRequest(postgresTicks() - pgBefore));
         side.p50.push(result.latency.p50);

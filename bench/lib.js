@@ -195,9 +195,7 @@ function cpuTimes() {
 
 /** utime + stime of a process (all its threads), in clock ticks of 10 ms. */
 function processTicks(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(f[11]) + Number(f[12]);
+  return statTicks(readFileSync(`/proc/${pid}/stat`, 'utf8'));
 }
 
 function stealPercent(before, after) {
@@ -217,7 +215,7 @@ function treeTicks(root = process.pid) {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       parent.set(pid, Number(f[1]));
-      ticks.set(pid, Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]));
+      ticks.set(pid, statTicks(stat, true));
     } catch {
       // gone meanwhile
     }
@@ -271,4 +269,4 @@ function report(title, rows, extra = {}) {
   return out;
 }
 
-module.exports = { ROOT, startService, freshDatabase, runChild, jwtLibraries, load, compare, report, waitReady, statTicks, postgresTicks };
+module.exports = { ROOT, startService, freshDatabase, runChild, jwtLibraries, load, compare, report, waitReady, statTicks, processTicks, postgresTicks };

@@ -129,8 +129,8 @@ function issueParams(batch: readonly IssueInput[]): unknown[] {
  * about +2%; up to eight (40 ms) worse than four, since answers held back are connections no
  * longer feeding the hashing threads.
  */
-export const ISSUE_BATCH = 3;
-export const ISSUE_HOLD_MS = 10;
+const ISSUE_BATCH = 3;
+const ISSUE_HOLD_MS = 10;
 
 /** Refresh-token families: issue at login, rotate on use, revoke on reuse or logout. */
 @Injectable()
