@@ -157,7 +157,9 @@ async function compare(targets, { rounds = 5, duration = 4, connections = 50, wa
       await prepare(targets[i], { duration, connections });
       const before = cpuTimes();
       const pidBefore = targets[i].pid && processTicks(targets[i].pid);
-      const run = await measure(targets[i], { duration, connections });
+      const cores = targets[i].pid && sampleCore(targets[i].pid);
+      const run = await measure(targets[i], { duration, connections }).finally(() => cores && cores.stop());
+      if (cores) run.core0 = cores.share();
       // The service's own CPU per request (all its threads): steadier than a rate when other
       // work shares the machine, since it counts what a request costs, not what it got.
       if (targets[i].pid) run.cpuMsPerReq = +(((processTicks(targets[i].pid) - pidBefore) * 10) / run.requests).toFixed(4);
@@ -168,13 +170,14 @@ async function compare(targets, { rounds = 5, duration = 4, connections = 50, wa
     }
   }
   return runs.map((rs, i) => {
-    const sorted = [...rs].sort((a, b) => a.requestsPerSec - b.requestsPerSec);
+    const sorted = rs.map(({ core0, ...run }) => run).sort((a, b) => a.requestsPerSec - b.requestsPerSec);
     const cpu = rs.map((x) => x.cpuMsPerReq).filter((x) => x !== undefined).sort((a, b) => a - b);
     return {
       ...sorted[Math.floor(sorted.length / 2)],
       // The lowest round too: noise only ever adds CPU time, so it is the steadiest estimate of the cost.
       ...(cpu.length ? { cpuMsPerReq: cpu[Math.floor(cpu.length / 2)], cpuMsPerReqMin: cpu[0] } : {}),
       rounds: rs.map((x) => x.requestsPerSec).join('/'),
+      ...(rs[0].core0 !== undefined ? { 'core 0 %': rs.map((x) => x.core0).join('/') } : {}),
       stealPct: steals[i].join('/'),
       otherPct: others[i].join('/'),
     };
@@ -191,6 +194,26 @@ function cpuTimes() {
   // user, nice, system, irq, softirq: what every process on this VM kept the cores busy with.
   const busy = n[0] + n[1] + n[2] + n[5] + n[6];
   return { steal: n[7] ?? 0, total: n.slice(0, 8).reduce((a, b) => a + b, 0), busy, tree: treeTicks() };
+}
+
+/**
+ * Which core a process's main thread runs on, sampled every 50 ms until stop(); share() is the
+ * share of the samples on core 0 (%). On this 2-core VM one core is at times much slower than the
+ * other for the same code; a process that is not pinned lands on either.
+ */
+function sampleCore(pid) {
+  let samples = 0;
+  let onZero = 0;
+  const timer = setInterval(() => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      samples++;
+      if (stat.slice(stat.lastIndexOf(')') + 2).split(' ')[36] === '0') onZero++;
+    } catch {
+      // gone
+    }
+  }, 50);
+  return { stop: () => clearInterval(timer), share: () => (samples ? Math.round((100 * onZero) / samples) : 0) };
 }
 
 /** utime + stime of a process (all its threads), in clock ticks of 10 ms. */

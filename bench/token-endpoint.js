@@ -8,6 +8,8 @@
 //   JWKS                32 connections                      oidc-provider's JWKS on one core    >= 2.5x
 //   /verify             32 connections, 16 users' JWTs      raw jose jwtVerify RS256, 1 core    >= 0.45x (issue 10)
 //   /introspect         16 connections, confidential client raw jose jwtVerify RS256, 1 core    reported
+// and the JWKS beside a bare node:http server answering its very bytes and headers (reported):
+// what one Node event loop can serve of that answer on this machine, load generator included.
 // The service runs unpinned on a fresh PostgreSQL database (token-setup.js); only the peer is
 // pinned (taskset). Every row must have zero non-2xx answers (lib.js load() throws otherwise).
 const autocannon = require('autocannon');
@@ -19,6 +21,7 @@ const { joseCeiling } = require('./verify');
 const PORT = 3921;
 const PEER_PORT = 3922;
 const PEER_CORE = 1;
+const BARE_PORT = 3923;
 const LOGINS = 8;
 const CHAINS = 16;
 const CLIENTS = 32;
@@ -33,12 +36,26 @@ const at = (name, connections, options, pid) => ({ name, pid, measure: ({ durati
 /** A raw ceiling in a child process of its own, measuring for the round's duration. */
 const ceiling = (name, script, args, pick) => ({ name, measure: async ({ duration }) => ({ name, requestsPerSec: pick((await runChild(script, [String(duration), ...args])).msg) }) });
 
+/**
+ * The service's JWKS answer, recorded once, served by ceilings/static-http.js: the same body and
+ * headers (the request id fixed), without Fastify, the hooks or the rest of the application.
+ */
+async function bareJwks(base) {
+  const answer = await fetch(`${base}/.well-known/jwks.json`);
+  if (answer.status !== 200) throw new Error(`JWKS answered ${answer.status}`);
+  const headers = Object.fromEntries([...answer.headers].filter(([name]) => !['date', 'connection', 'keep-alive', 'content-length'].includes(name)));
+  const { child, msg } = await runChild('ceilings/static-http.js', [String(BARE_PORT), JSON.stringify({ headers, body: await answer.text() })]);
+  return { url: `http://127.0.0.1:${BARE_PORT}/.well-known/jwks.json`, pid: msg.pid, headerCount: Object.keys(headers).length, stop: () => child.kill() };
+}
+
 const ratio = (a, b) => +(a.requestsPerSec / b.requestsPerSec).toFixed(2);
 
 module.exports = async function tokenEndpoint({ rounds = 3, duration = 5, warmup = 2 } = {}) {
   return withService(PORT, async (service) => {
     const peer = await startPeer(PEER_PORT, PEER_CORE);
+    let bare;
     try {
+      bare = await bareJwks(service.base);
       const creds = await credentials(service.base, { users: CHAINS });
       const users = creds.loginBodies.slice(0, LOGINS);
       const loginCreds = { ...creds, loginBodies: users };
@@ -64,6 +81,7 @@ module.exports = async function tokenEndpoint({ rounds = 3, duration = 5, warmup
         at(`tessera client_credentials, confidential client by Basic, ${CLIENTS} conns`, CLIENTS, clientCredentials(creds.clientAuth), service.pid),
         at(`oidc-provider JWKS, ${CLIENTS} conns (core ${PEER_CORE})`, CLIENTS, { url: peer.jwksUrl }, peer.pid),
         at(`tessera JWKS, ${CLIENTS} conns`, CLIENTS, { url: `${service.base}/.well-known/jwks.json` }, service.pid),
+        at(`bare node:http, the JWKS's bytes and ${bare.headerCount} headers, own process, ${CLIENTS} conns`, CLIENTS, { url: bare.url }, bare.pid),
         joseCeiling(service.base, accessTokens[0]),
         at(`tessera GET /verify, ${CHAINS} users' JWTs, ${CLIENTS} conns`, CLIENTS, { url: `${service.base}/verify`, headers: NGINX_MODELS, requests: accessTokens.map((t) => ({ headers: { authorization: `Bearer ${t}` } })), expect: 204 }, service.pid),
         at(`tessera POST /introspect, confidential client, ${CHAINS} users' JWTs, ${INTROSPECTORS} conns`, INTROSPECTORS, {
@@ -78,7 +96,7 @@ module.exports = async function tokenEndpoint({ rounds = 3, duration = 5, warmup
       await autocannon({ ...loginLoad(service.base, loginCreds), connections: LOGINS, duration: LOGIN_WARMUP_SECONDS });
       const rows = await compare(targets, { rounds, duration, connections: CLIENTS, warmup });
       if (inactive) throw new Error(`introspect: ${inactive} answers of 200 said inactive`);
-      const [argon2, password, sign, refresh, peerToken, apiKey, confidential, peerJwks, jwks, jose, verify, introspect] = rows;
+      const [argon2, password, sign, refresh, peerToken, apiKey, confidential, peerJwks, jwks, bareJwksRow, jose, verify, introspect] = rows;
       const figure = (name, workload, row, base, target) => {
         const r = ratio(row, base);
         const ok = !row.failures && !base.failures;
@@ -102,6 +120,7 @@ module.exports = async function tokenEndpoint({ rounds = 3, duration = 5, warmup
         figure('client_credentials, API key', `HTTP Basic, ${CLIENTS} connections`, apiKey, peerToken, 1.25),
         figure('client_credentials, confidential client', `HTTP Basic, ${CLIENTS} connections`, confidential, peerToken, 1.25),
         figure('JWKS', `GET, ${CLIENTS} connections`, jwks, peerJwks, 2.5),
+        figure('JWKS beside a bare server', `GET, ${CLIENTS} connections`, jwks, bareJwksRow, null),
         figure('/verify', `nginx auth_request form, ${CHAINS} users' JWTs, ${CLIENTS} connections`, verify, jose, 0.45),
         figure('/introspect', `confidential client by Basic, ${CHAINS} users' JWTs, ${INTROSPECTORS} connections`, introspect, jose, null),
       ];
@@ -111,12 +130,15 @@ module.exports = async function tokenEndpoint({ rounds = 3, duration = 5, warmup
         service: 'node dist/src/main.js (as npm start), unpinned, fresh database on the local PostgreSQL server, log level info, throttler limits out of reach (one IP)',
         credentials: `through the admin API: tenant ${creds.tenant.slug}, ${CHAINS} users, its default public client, a confidential client, an API key`,
         'cpu ms/req': "the measured process's CPU (all threads) per request, median of the rounds: the service's, or the peer's",
+        'core 0 %': "per round, the share of samples (every 50 ms) in which the measured process's main thread was last on core 0; the peer is pinned to core 1",
+        'JWKS ceiling': `a bare node:http server answering the JWKS's bytes with the same headers, in a process of its own, unpinned: ${bareJwksRow.requestsPerSec}/s; 2.5x oidc-provider's JWKS is ${Math.round(2.5 * peerJwks.requestsPerSec)}/s`,
         'all met': summary.every((s) => s.result !== 'MISSED'),
         'seconds per round': duration,
         rounds,
       });
     } finally {
       peer.stop();
+      bare?.stop();
     }
   });
 };
