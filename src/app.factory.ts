@@ -2,18 +2,20 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AdminListener } from './admin-listener';
 import { AppModule, type AppOptions } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { ErrorResponder } from './common/error-responder';
 import { createLoggers, PinoNestLogger, registerAccessLog } from './common/logging';
-import { registerHttpHardening, requestIdOf } from './common/http-hardening';
+import { apiSecurityHeaders, registerHttpHardening, requestIdOf } from './common/http-hardening';
 import { OAuthError } from './common/oauth-error';
 import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/config';
 import { CONSOLE_AREAS } from './console/console-http';
 import { DOCS_AREA, setupOpenApi } from './docs/openapi';
+import { directJwks, type DirectAnswer } from './keys/jwks.route';
+import { KeysService } from './keys/keys.service';
 import { MetricsService } from './metrics/metrics.service';
 
 /** The ADMIN_LISTEN server of each app, for listen() to start. */
@@ -51,7 +53,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   await registerHttpHardening(app, config, [...CONSOLE_AREAS, DOCS_AREA]);
   registerAccessLog(fastify, loggers.access);
   app.get(MetricsService).instrument(fastify);
-  refuseWhileClosing(fastify);
+  const closing = refuseWhileClosing(fastify);
   // One error shape for everything: Nest's Fastify adapter routes Fastify's own errors (body
   // parsing, size, content type, and errors of hooks such as AdminListener's) into the global filter too.
   app.useGlobalFilters(new AllExceptionsFilter(new ErrorResponder()));
@@ -64,6 +66,17 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   try {
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
+    const metrics = app.get(MetricsService);
+    answerBeforeFastify(
+      fastify.server,
+      directJwks({
+        keys: app.get(KeysService),
+        maxAge: config.jwksMaxAge,
+        securityHeaders: apiSecurityHeaders(config),
+        closing,
+        count: (route, method, status, seconds) => metrics.recordResponse(route, method, status, seconds),
+      }),
+    );
   } catch (err) {
     // Release what did start (pool, embedded database and its DATA_DIR lock) before failing.
     await app.close().catch(() => undefined);
@@ -78,7 +91,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
  * the one error path, so a client retries, on another instance or after the restart; it is not
  * run against resources that are going away. Found by test/adversarial/restart.adv-spec.ts.
  */
-function refuseWhileClosing(fastify: FastifyInstance): void {
+function refuseWhileClosing(fastify: FastifyInstance): () => boolean {
   let closing = false;
   fastify.addHook('preClose', (done) => {
     closing = true;
@@ -86,6 +99,21 @@ function refuseWhileClosing(fastify: FastifyInstance): void {
   });
   fastify.addHook('onRequest', (_request, _reply, done) => {
     done(closing ? new OAuthError('temporarily_unavailable', { retryAfter: 5, detail: 'shutting down' }) : undefined);
+  });
+  return () => closing;
+}
+
+/**
+ * Puts `direct` in front of Fastify on the public server: a request it answers never reaches
+ * Fastify. Only the public server: the admin address (ADMIN_LISTEN) stays Fastify's alone.
+ */
+function answerBeforeFastify(server: Server, direct: DirectAnswer): void {
+  const handlers = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  if (handlers.length !== 1) throw new Error(`expected Fastify's request handler alone on the server, found ${handlers.length} handlers`);
+  const [fastifyHandler] = handlers;
+  server.removeListener('request', fastifyHandler);
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!direct(req, res)) fastifyHandler(req, res);
   });
 }
 

@@ -79,6 +79,32 @@ describe('signing keys', () => {
     await app.http().get('/.well-known/jwks.json').set('If-None-Match', '"stale"').expect(200);
   });
 
+  it('answer the plain GET before Fastify with the very bytes and headers the route gives', async () => {
+    const app = await start({ CORS_ORIGINS: 'https://console.example.com' });
+    // The server's request event (supertest) is where the plain GET is answered directly;
+    // inject() hands a request to Fastify's own handler, and a query string sends it there too.
+    const direct = await app.http().get('/.well-known/jwks.json').set('x-request-id', 'direct-1').expect(200);
+    const injected = await app.app.getHttpAdapter().getInstance().inject({ method: 'GET', url: '/.well-known/jwks.json', headers: { 'x-request-id': 'routed-1' } });
+    const withQuery = await app.http().get('/.well-known/jwks.json?from=route').expect(200);
+    const comparable = (headers: Record<string, unknown>) =>
+      Object.fromEntries(Object.entries(headers).filter(([name]) => !['date', 'connection', 'keep-alive', 'x-request-id'].includes(name)).map(([name, value]) => [name, String(value)]));
+    expect(comparable(direct.headers)).toEqual(comparable(injected.headers));
+    expect(comparable(direct.headers)).toEqual(comparable(withQuery.headers));
+    expect(direct.text).toBe(injected.body);
+    expect(direct.text).toBe(withQuery.text);
+    expect([direct.headers['x-request-id'], injected.headers['x-request-id']]).toEqual(['direct-1', 'routed-1']);
+    expect(direct.headers['x-content-type-options']).toBe('nosniff');
+    expect(direct.headers.vary).toBe('Origin');
+
+    // What the direct answer leaves to the route still works there.
+    const head = await app.http().head('/.well-known/jwks.json').expect(200);
+    expect(head.headers.etag).toBe(direct.headers.etag);
+    await app.http().get('/.well-known/jwks.json').set('If-None-Match', direct.headers.etag).expect(304);
+    const cors = await app.http().get('/.well-known/jwks.json').set('origin', 'https://console.example.com').expect(200);
+    expect(cors.headers['access-control-allow-origin']).toBe('https://console.example.com');
+    expect(cors.text).toBe(direct.text);
+  });
+
   it('store private keys only encrypted, under a 0600 development KEK kept in DATA_DIR', async () => {
     const app = await start();
     const rows = await app.dataSource.query(`SELECT private_key_ciphertext, public_jwk, kek_id FROM signing_keys`);

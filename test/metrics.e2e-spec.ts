@@ -32,6 +32,15 @@ describe('GET /metrics', () => {
     return Number(sample?.value ?? sample?.count ?? 0);
   };
 
+  it('counts the JWKS answers given before Fastify as those Fastify gives', async () => {
+    const before = await scrape();
+    for (let i = 0; i < 3; i++) await sut.http().get('/.well-known/jwks.json').expect(200);
+    await sut.http().get('/.well-known/jwks.json?through=fastify').expect(200);
+    const after = await scrape();
+    const labels = { route: '/.well-known/jwks.json', method: 'GET', status: '200' };
+    expect(value(after, 'tessera_http_requests_total', labels) - value(before, 'tessera_http_requests_total', labels)).toBe(4);
+  });
+
   it('lists every family, and they move with a login, a refusal, a reuse and /verify', async () => {
     const before = await scrape();
     for (const name of [

@@ -57,6 +57,11 @@ export function baseSecurityHeaders(config: Pick<AppConfig, 'issuer'>): Readonly
   });
 }
 
+/** helmet's headers with the JSON routes' content-security policy: what every API answer carries. */
+export function apiSecurityHeaders(config: Pick<AppConfig, 'issuer'>): Readonly<Record<string, string>> {
+  return Object.freeze({ ...baseSecurityHeaders(config), 'content-security-policy': API_CSP });
+}
+
 /** Whether `url` is `prefix`, below it, or it with a query. */
 export function underPrefix(url: string, prefix: string): boolean {
   if (!url.startsWith(prefix)) return false;
@@ -72,7 +77,7 @@ export function underPrefix(url: string, prefix: string): boolean {
 export async function registerHttpHardening(app: NestFastifyApplication, config: AppConfig, areas: readonly PathArea[]): Promise<void> {
   const fastify = app.getHttpAdapter().getInstance();
   const base = baseSecurityHeaders(config);
-  const api: Readonly<Record<string, string>> = { ...base, 'content-security-policy': API_CSP };
+  const api = apiSecurityHeaders(config);
   const sets = areas.map((a) => ({ prefix: a.prefix, headers: { ...base, ...a.headers } }));
   fastify.addHook('onRequest', (request, reply, done) => {
     const url = request.url;

@@ -155,6 +155,11 @@ export class MetricsService implements OnModuleInit {
     });
   }
 
+  /** An answer given before Fastify (the JWKS's, see keys/jwks.route.ts), counted as its hook would. */
+  recordResponse(route: string, method: string, status: number, seconds: number): void {
+    if (this.config.metricsEnabled) this.responses.record(route, method, status, seconds);
+  }
+
   private countResponse(request: FastifyRequest, reply: FastifyReply): void {
     const route = request.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
