@@ -53,8 +53,8 @@ export interface DirectJwksOptions {
  * The plain `GET /.well-known/jwks.json` answered from node:http's request event, before
  * Fastify: the same bytes and headers the route above gives it (test/keys.e2e-spec.ts compares
  * the two), without Fastify's request and reply objects, route lookup and hooks, which were
- * most of the JWKS's cost per answer once the document itself was precomputed: 1.26x the
- * answers per second and 0.78x the CPU per answer (bench/ab.js jwks, 9 of 10 rounds). A
+ * most of the JWKS's cost per answer once the document itself was precomputed: 1.31x the
+ * answers per second and 0.74x the CPU per answer (bench/ab.js jwks, 10 of 10 rounds). A
  * request that needs more than the document goes to the route: another method, a query
  * string, an Origin (CORS), If-None-Match, or any request once the app is closing.
  */
