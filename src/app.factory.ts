@@ -14,7 +14,7 @@ import { createValidationPipe } from './common/validation';
 import type { AppConfig } from './config/config';
 import { CONSOLE_AREAS } from './console/console-http';
 import { DOCS_AREA, setupOpenApi } from './docs/openapi';
-import { directJwks, type DirectAnswer } from './keys/jwks.route';
+import { directJwks, JWKS_PATH, type DirectAnswer } from './keys/jwks.route';
 import { KeysService } from './keys/keys.service';
 import { MetricsService } from './metrics/metrics.service';
 
@@ -66,7 +66,6 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
   try {
     await app.init();
     await app.getHttpAdapter().getInstance().ready();
-    const metrics = app.get(MetricsService);
     answerBeforeFastify(
       fastify.server,
       directJwks({
@@ -74,7 +73,7 @@ export async function createApp(config: AppConfig, options: AppOptions = {}): Pr
         maxAge: config.jwksMaxAge,
         securityHeaders: apiSecurityHeaders(config),
         closing,
-        count: (route, method, status, seconds) => metrics.recordResponse(route, method, status, seconds),
+        count: app.get(MetricsService).responseRecorder(JWKS_PATH, 'GET', 200),
       }),
     );
   } catch (err) {

@@ -21,13 +21,13 @@ describe(directJwks.name, () => {
   const security = { 'x-content-type-options': 'nosniff', 'content-security-policy': "default-src 'none'" };
   let ring = { etag: '"one"', jwksBody: '{"keys":[1]}' };
   let closing = false;
-  const counted: unknown[][] = [];
+  const counted: number[][] = [];
   const sut = directJwks({
     keys: { get ring() { return ring as never; } },
     maxAge: 300,
     securityHeaders: security,
     closing: () => closing,
-    count: (...args) => counted.push(args),
+    count: (seconds) => counted.push([seconds]),
   });
 
   /** A request and a response that record what was written. */
@@ -61,7 +61,7 @@ describe(directJwks.name, () => {
       'content-length': '12',
       'x-request-id': expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
-    expect(counted).toEqual([[JWKS_PATH, 'GET', 200, expect.any(Number)]]);
+    expect(counted).toEqual([[expect.any(Number)]]);
   });
 
   it('keeps a sane X-Request-Id and replaces any other', () => {

@@ -45,8 +45,8 @@ export interface DirectJwksOptions {
   readonly securityHeaders: Readonly<Record<string, string>>;
   /** True once the app has begun to close: its 503 is Fastify's to give. */
   readonly closing: () => boolean;
-  /** Counts the answer as the metrics hook counts Fastify's (route, method, status, seconds). */
-  readonly count: (route: string, method: string, status: number, seconds: number) => void;
+  /** Counts each answer (its seconds) as the metrics hook counts Fastify's, under the route, GET and 200. */
+  readonly count: (seconds: number) => void;
 }
 
 /**
@@ -60,7 +60,9 @@ export interface DirectJwksOptions {
  */
 export function directJwks({ keys, maxAge, securityHeaders, closing, count }: DirectJwksOptions): DirectAnswer {
   let etag: string | undefined;
-  let body = Buffer.alloc(0);
+  // A string, not a Buffer: Node then writes the head and the body in one string and one
+  // write() instead of a writev of two chunks (bench/ab.js jwks: 0.96x the CPU, 7 of 10 rounds).
+  let body = '';
   const headers: Record<string, string> = {};
   return (req, res) => {
     if (req.url !== JWKS_PATH || req.method !== 'GET' || req.headers.origin !== undefined || req.headers['if-none-match'] !== undefined || closing()) return false;
@@ -68,7 +70,7 @@ export function directJwks({ keys, maxAge, securityHeaders, closing, count }: Di
     const ring = keys.ring;
     if (ring.etag !== etag) {
       etag = ring.etag;
-      body = Buffer.from(ring.jwksBody);
+      body = ring.jwksBody;
       // @fastify/cors sends Vary: Origin on every answer, an Origin or not. Content-Length must
       // be given: writeHead settles the framing, and without it the body would go chunked.
       Object.assign(headers, securityHeaders, {
@@ -76,14 +78,14 @@ export function directJwks({ keys, maxAge, securityHeaders, closing, count }: Di
         'cache-control': cacheControlFor(maxAge),
         etag,
         'content-type': CONTENT_TYPE,
-        'content-length': String(body.length),
+        'content-length': String(Buffer.byteLength(body)),
       });
     }
     // writeHead reads the object before it returns, so one object serves every answer.
     headers['x-request-id'] = requestIdOf(req);
     res.writeHead(200, headers);
     res.end(body);
-    count(JWKS_PATH, 'GET', 200, (performance.now() - started) / 1000);
+    count((performance.now() - started) / 1000);
     return true;
   };
 }

@@ -155,9 +155,12 @@ export class MetricsService implements OnModuleInit {
     });
   }
 
-  /** An answer given before Fastify (the JWKS's, see keys/jwks.route.ts), counted as its hook would. */
-  recordResponse(route: string, method: string, status: number, seconds: number): void {
-    if (this.config.metricsEnabled) this.responses.record(route, method, status, seconds);
+  /**
+   * Counts answers given before Fastify (the JWKS's, see keys/jwks.route.ts) of one route,
+   * method and status, as the response hook counts Fastify's: call it with each one's seconds.
+   */
+  responseRecorder(route: string, method: string, status: number): (seconds: number) => void {
+    return this.config.metricsEnabled ? this.responses.recorder(route, method, status) : () => undefined;
   }
 
   private countResponse(request: FastifyRequest, reply: FastifyReply): void {

@@ -26,6 +26,19 @@ describe(ResponseTally.name, () => {
     expect(bucket(values, refused, '+Inf')).toBe(1);
   });
 
+  it('counts through a recorder into the same row as record()', async () => {
+    const sut = new ResponseTally();
+    const registry = new Registry();
+    sut.register(registry);
+    const jwks = sut.recorder('/.well-known/jwks.json', 'GET', 200);
+    jwks(0.0001);
+    jwks(0.0002);
+    sut.record('/.well-known/jwks.json', 'GET', 200, 0.0003);
+    const text = await registry.metrics();
+    expect(text).toContain('tessera_http_requests_total{route="/.well-known/jwks.json",method="GET",status="200"} 3');
+    expect(text).toContain('tessera_http_request_duration_seconds_bucket{route="/.well-known/jwks.json",method="GET",status_class="2xx",le="0.0005"} 3');
+  });
+
   it('exports both families in the Prometheus text format through a registry', async () => {
     const sut = new ResponseTally();
     const registry = new Registry();

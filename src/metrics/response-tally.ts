@@ -25,25 +25,40 @@ interface Row {
  * observation; on the hottest routes (/verify, the JWKS) that was most of what metrics cost
  * per request, and a scrape every few seconds can afford it instead.
  */
+function observe(row: Row, seconds: number): void {
+  row.count++;
+  row.sum += seconds;
+  for (let i = 0; i < LATENCY_BUCKETS.length; i++) {
+    if (seconds <= LATENCY_BUCKETS[i]) {
+      row.buckets[i]++;
+      break;
+    }
+  }
+}
+
 export class ResponseTally {
   private readonly rows = new Map<string, Row>();
 
   record(route: string, method: string, status: number, seconds: number): void {
+    observe(this.row(route, method, status), seconds);
+  }
+
+  /** record() for one route, method and status, with its row found once instead of per response. */
+  recorder(route: string, method: string, status: number): (seconds: number) => void {
+    const row = this.row(route, method, status);
+    return (seconds) => observe(row, seconds);
+  }
+
+  private row(route: string, method: string, status: number): Row {
     const key = `${route} ${method} ${status}`;
     let row = this.rows.get(key);
     if (row === undefined) {
       row = { route, method, status, count: 0, sum: 0, buckets: new Float64Array(LATENCY_BUCKETS.length) };
       this.rows.set(key, row);
     }
-    row.count++;
-    row.sum += seconds;
-    for (let i = 0; i < LATENCY_BUCKETS.length; i++) {
-      if (seconds <= LATENCY_BUCKETS[i]) {
-        row.buckets[i]++;
-        break;
-      }
-    }
+    return row;
   }
+
 
   /** tessera_http_requests_total and the latency histogram, read from the tally at each scrape. */
   register(registry: Registry): void {
