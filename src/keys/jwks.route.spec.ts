@@ -32,10 +32,10 @@ describe(directJwks.name, () => {
 
   /** A request and a response that record what was written. */
   const exchange = (method: string, url: string, headers: Record<string, string> = {}) => {
-    const written: { status?: number; headers?: Record<string, string>; body?: Buffer } = {};
+    const written: { status?: number; headers?: Record<string, string>; body?: string } = {};
     const res = {
       writeHead: (status: number, h: Record<string, string>) => ((written.status = status), (written.headers = { ...h })),
-      end: (body: Buffer) => (written.body = body),
+      end: (body: string) => (written.body = body),
     };
     const answered = sut({ method, url, headers } as unknown as IncomingMessage, res as unknown as ServerResponse);
     return { answered, ...written };
@@ -51,7 +51,7 @@ describe(directJwks.name, () => {
     const out = exchange('GET', JWKS_PATH);
     expect(out.answered).toBe(true);
     expect(out.status).toBe(200);
-    expect(out.body?.toString()).toBe('{"keys":[1]}');
+    expect(out.body).toBe('{"keys":[1]}');
     expect(out.headers).toEqual({
       ...security,
       vary: 'Origin',
@@ -73,7 +73,7 @@ describe(directJwks.name, () => {
     exchange('GET', JWKS_PATH);
     ring = { etag: '"three"', jwksBody: '{"keys":[3,4]}' };
     const out = exchange('GET', JWKS_PATH);
-    expect([out.headers?.etag, out.headers?.['content-length'], out.body?.toString()]).toEqual(['"three"', '14', '{"keys":[3,4]}']);
+    expect([out.headers?.etag, out.headers?.['content-length'], out.body]).toEqual(['"three"', '14', '{"keys":[3,4]}']);
   });
 
   it.each([
