@@ -10,9 +10,14 @@ const { Client } = require('pg');
 
 const ROOT = join(__dirname, '..');
 
+/** The fields of a /proc stat line after the command name (which may hold spaces): [0] is the state, field 3 of proc(5). */
+function statFields(stat) {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** CPU ticks (1/100 s) of a /proc stat line: utime + stime (+ cutime + cstime, its reaped children's, with `children`). */
 function statTicks(stat, children = false) {
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = statFields(stat);
   return Number(fields[11]) + Number(fields[12]) + (children ? Number(fields[13]) + Number(fields[14]) : 0);
 }
 
@@ -206,9 +211,10 @@ function sampleCore(pid) {
   let onZero = 0;
   const timer = setInterval(() => {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      // processor, field 39 of proc(5): the core the thread last ran on.
+      const processor = statFields(readFileSync(`/proc/${pid}/stat`, 'utf8'))[36];
       samples++;
-      if (stat.slice(stat.lastIndexOf(')') + 2).split(' ')[36] === '0') onZero++;
+      if (processor === '0') onZero++;
     } catch {
       // gone
     }
@@ -236,7 +242,7 @@ function treeTicks(root = process.pid) {
   const read = (pid) => {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const f = statFields(stat);
       parent.set(pid, Number(f[1]));
       ticks.set(pid, statTicks(stat, true));
     } catch {
