@@ -13,7 +13,7 @@ const { join } = require('node:path');
 const { generateKeyPairSync, sign } = require('node:crypto');
 const autocannon = require('autocannon');
 const { Client } = require('pg');
-const { startService, freshDatabase } = require('./lib');
+const { startService, freshDatabase, statFields } = require('./lib');
 
 const TICK_MS = 1000 / 100; // CLK_TCK is 100 on Linux
 const ADMIN_PASSWORD = 'bench-admin-password';
@@ -22,8 +22,7 @@ const PASSWORD_BODY = `grant_type=password&client_id=admin-cli&username=admin&pa
 
 function ticks(statPath, which = 'both') {
   try {
-    const f = readFileSync(statPath, 'utf8');
-    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    const rest = statFields(readFileSync(statPath, 'utf8'));
     const [user, system] = [Number(rest[11]), Number(rest[12])];
     return which === 'user' ? user : which === 'system' ? system : user + system;
   } catch {

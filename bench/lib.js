@@ -298,4 +298,4 @@ function report(title, rows, extra = {}) {
   return out;
 }
 
-module.exports = { ROOT, startService, freshDatabase, runChild, jwtLibraries, load, compare, report, waitReady, statTicks, processTicks, postgresTicks };
+module.exports = { ROOT, statFields, startService, freshDatabase, runChild, jwtLibraries, load, compare, report, waitReady, statTicks, processTicks, postgresTicks };

@@ -9,15 +9,14 @@
 const { readFileSync, readdirSync, mkdirSync, statSync } = require('node:fs');
 const { join } = require('node:path');
 const autocannon = require('autocannon');
-const { startService } = require('./lib');
+const { startService, statFields } = require('./lib');
 const { FORM, NGINX_MODELS, NGINX_OCR, SERVICE_ENV, verifiedCacheSize, credentials } = require('./verify-setup');
 
 const TICK_MS = 1000 / 100; // CLK_TCK is 100 on Linux
 
 function ticks(path, which = 'both') {
   try {
-    const f = readFileSync(path, 'utf8');
-    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    const rest = statFields(readFileSync(path, 'utf8'));
     const [user, system] = [Number(rest[11]), Number(rest[12])];
     return which === 'system' ? system : user + system;
   } catch {
