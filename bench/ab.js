@@ -3,18 +3,22 @@
 // run at once (each on its own fresh database), and short rounds of one workload alternate
 // between them, so a slow minute of the host falls on both. Prints each round and the medians,
 // of the rate and of the service's CPU per request (all its threads, from /proc).
-//   node bench/ab.js <login|refresh|client_credentials|jwks> '<A>' '<B>' [rounds] [seconds]
+//   node bench/ab.js <login|refresh|client_credentials|jwks> '<A>' '<B>' [rounds] [seconds] [before]
 // A and B are JSON objects of environment variables for the service; a key "@dist" instead names
 // the build directory to run (default: dist), e.g. a copy of dist made before a change inside
 // the project, so that it finds node_modules: cp -r dist bench/results/dist-before; a key "@node"
 // gives options for node itself, e.g. {"@node":"--single-threaded-gc"}. Postgres' CPU per
 // request is counted over each round too (both services share the server; one runs at a time).
+// A sixth argument lists workloads driven once on both services before the warm-up, e.g.
+// login,refresh,client_credentials before jwks, as token-endpoint's JWKS rounds follow its grants':
+// what a process has served before shapes what V8 made of Node's shared HTTP code.
 const { resolve } = require('node:path');
 const autocannon = require('autocannon');
 const { withService, credentials, workload: workloadLoad } = require('./token-setup');
 const { processTicks, postgresTicks } = require('./lib');
 
-const [workload = 'client_credentials', envA = '{}', envB = '{}', roundsArg = '8', secondsArg = '3'] = process.argv.slice(2);
+const [workload = 'client_credentials', envA = '{}', envB = '{}', roundsArg = '8', secondsArg = '3', beforeArg = ''] = process.argv.slice(2);
+const before = beforeArg.split(',').filter(Boolean);
 const rounds = Number(roundsArg);
 const seconds = Number(secondsArg);
 
@@ -30,6 +34,7 @@ withService(3931, async (a) =>
     ];
     for (const side of sides) {
       side.creds = await credentials(side.service.base, { users: 16 });
+      for (const name of before) await autocannon({ ...(await workloadLoad(name, side.service.base, side.creds)), duration: 5 });
       await autocannon({ ...(await options(side.service.base, side.creds)), duration: workload === 'login' ? 8 : 3 });
       side.rates = [];
       side.cpu = [];
@@ -63,6 +68,7 @@ withService(3931, async (a) =>
     console.log(
       JSON.stringify({
         workload,
+        ...(before.length ? { before } : {}),
         A: { env: JSON.parse(envA), median: ma, p50p99Ms: latency(sides[0]), cpuMsPerReq: ca, postgresMsPerReq: pa },
         B: { env: JSON.parse(envB), median: mb, p50p99Ms: latency(sides[1]), cpuMsPerReq: cb, postgresMsPerReq: pb },
         'B/A rate': +(mb / ma).toFixed(3),
