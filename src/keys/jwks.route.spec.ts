@@ -30,21 +30,11 @@ describe(directJwks.name, () => {
     count: (seconds) => counted.push([seconds]),
   });
 
-  /** A flat [name, value, ...] header list as an object; a name given twice fails the test. */
-  const pairs = (flat: string[]) => {
-    const out: Record<string, string> = {};
-    for (let i = 0; i < flat.length; i += 2) {
-      expect(out).not.toHaveProperty(flat[i]);
-      out[flat[i]] = flat[i + 1];
-    }
-    return out;
-  };
-
   /** A request and a response that record what was written. */
   const exchange = (method: string, url: string, headers: Record<string, string> = {}) => {
     const written: { status?: number; headers?: Record<string, string>; body?: string } = {};
     const res = {
-      writeHead: (status: number, h: string[]) => ((written.status = status), (written.headers = pairs(h))),
+      writeHead: (status: number, h: Record<string, string>) => ((written.status = status), (written.headers = { ...h })),
       end: (body: string) => (written.body = body),
     };
     const answered = sut({ method, url, headers } as unknown as IncomingMessage, res as unknown as ServerResponse);
