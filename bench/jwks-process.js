@@ -41,6 +41,17 @@ async function measure(servers, label) {
   return Object.fromEntries(servers.map((s) => [s.name, { perSec: median(s.rates), cpuMsPerAnswer: median(s.cpu), ...(s === bare ? {} : { againstBare: against(s) }) }]));
 }
 
+/** The comparison holds only if both give the very same answer: body and headers, but the date and request id. */
+async function sameAnswer(a, b) {
+  const read = async (url) => {
+    const answer = await fetch(url);
+    const headers = [...answer.headers].filter(([name]) => !['date', 'x-request-id'].includes(name));
+    return JSON.stringify([answer.status, headers, await answer.text()]);
+  };
+  const [x, y] = [await read(a), await read(b)];
+  if (x !== y) throw new Error(`the direct server's answer differs from the service's:\n${x}\n${y}`);
+}
+
 withService(3927, async (service) => {
   const url = `${service.base}/.well-known/jwks.json`;
   const answer = await fetch(url);
@@ -51,6 +62,7 @@ withService(3927, async (service) => {
   const bare = await runChild('ceilings/static-http.js', ['3928', JSON.stringify({ headers, body })]);
   const direct = await runChild('ceilings/direct-jwks.js', ['3929', JSON.stringify({ etag: headers.etag, body, maxAge, securityHeaders })]);
   try {
+    await sameAnswer(url, 'http://127.0.0.1:3929/.well-known/jwks.json');
     const servers = [
       { name: 'service', url, pid: service.pid },
       { name: 'direct', url: 'http://127.0.0.1:3929/.well-known/jwks.json', pid: direct.msg.pid },
