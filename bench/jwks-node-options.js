@@ -1,0 +1,59 @@
+'use strict';
+// Whether options for node (V8 flags, say) change what the JWKS costs once the service has served
+// the grants. bench/ab.js cannot show it: two processes fed the same traffic can end up 10% apart
+// (see its comment). So each side is several services, started one after another, alternating
+// sides: each on a fresh PostgreSQL database, fed the grant workloads of token-endpoint (5 s each),
+// then measured in 4 rounds paired with a bare node:http server answering the same bytes
+// (ceilings/static-http.js). Prints, per service, its CPU per answer over the bare server's.
+//   node bench/jwks-node-options.js '<node options>' [services per side=3]   (npm run build first)
+//   e.g. node bench/jwks-node-options.js '--max-valid-polymorphic-map-count=16'
+const autocannon = require('autocannon');
+const { withService, credentials, workload } = require('./token-setup');
+const { processTicks, runChild } = require('./lib');
+
+const [options = '', perSide = '3'] = process.argv.slice(2);
+const sides = [[], options.split(' ').filter(Boolean)];
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const cpuPerAnswer = async (target) => {
+  const before = processTicks(target.pid);
+  const result = await autocannon({ url: target.url, connections: 32, duration: 3 });
+  if (result.non2xx || result.errors) throw new Error(`${result.non2xx} non-2xx, ${result.errors} errors`);
+  return ((processTicks(target.pid) - before) * 10) / result.requests.total;
+};
+
+(async () => {
+  let bare;
+  const results = [[], []];
+  try {
+    for (let n = 0; n < Number(perSide); n++) {
+      for (const side of n % 2 ? [1, 0] : [0, 1]) {
+        await withService(3933, async (service) => {
+          const url = `${service.base}/.well-known/jwks.json`;
+          if (!bare) {
+            const answer = await fetch(url);
+            const headers = Object.fromEntries([...answer.headers].filter(([name]) => !['date', 'connection', 'keep-alive', 'content-length'].includes(name)));
+            bare = await runChild('ceilings/static-http.js', ['3934', JSON.stringify({ headers, body: await answer.text() })]);
+            bare.url = 'http://127.0.0.1:3934/.well-known/jwks.json';
+            bare.pid = bare.msg.pid;
+          }
+          const creds = await credentials(service.base, { users: 16 });
+          for (const name of ['login', 'refresh', 'client_credentials']) await autocannon({ ...(await workload(name, service.base, creds)), duration: 5 });
+          const measured = { url, pid: service.pid };
+          for (const t of [measured, bare]) await autocannon({ url: t.url, connections: 32, duration: 2 });
+          const ratios = [];
+          for (let r = 0; r < 4; r++) {
+            const [first, second] = r % 2 ? [bare, measured] : [measured, bare];
+            const a = await cpuPerAnswer(first);
+            const b = await cpuPerAnswer(second);
+            ratios.push(first === measured ? a / b : b / a);
+          }
+          results[side].push(+median(ratios).toFixed(2));
+          console.log(`${side ? options : 'no options'}: service/bare CPU per answer ${ratios.map((x) => x.toFixed(2)).join(' ')}, median ${median(ratios).toFixed(2)}`);
+        }, {}, undefined, sides[side]);
+      }
+    }
+    console.log(JSON.stringify({ options, without: results[0], with: results[1] }));
+  } finally {
+    bare?.child.kill();
+  }
+})();
