@@ -8,8 +8,8 @@
 //   node bench/jwks-node-options.js '<node options>' [services per side=3]   (npm run build first)
 //   e.g. node bench/jwks-node-options.js '--max-valid-polymorphic-map-count=16'
 const autocannon = require('autocannon');
-const { withService, credentials, workload } = require('./token-setup');
-const { processTicks, runChild } = require('./lib');
+const { withService, credentials, workload, bareJwks } = require('./token-setup');
+const { processTicks } = require('./lib');
 
 const [options = '', perSide = '3'] = process.argv.slice(2);
 const sides = [[], options.split(' ').filter(Boolean)];
@@ -29,13 +29,7 @@ const cpuPerAnswer = async (target) => {
       for (const side of n % 2 ? [1, 0] : [0, 1]) {
         await withService(3933, async (service) => {
           const url = `${service.base}/.well-known/jwks.json`;
-          if (!bare) {
-            const answer = await fetch(url);
-            const headers = Object.fromEntries([...answer.headers].filter(([name]) => !['date', 'connection', 'keep-alive', 'content-length'].includes(name)));
-            bare = await runChild('ceilings/static-http.js', ['3934', JSON.stringify({ headers, body: await answer.text() })]);
-            bare.url = 'http://127.0.0.1:3934/.well-known/jwks.json';
-            bare.pid = bare.msg.pid;
-          }
+          bare ??= await bareJwks(service.base, 3934);
           const creds = await credentials(service.base, { users: 16 });
           for (const name of ['login', 'refresh', 'client_credentials']) await autocannon({ ...(await workload(name, service.base, creds)), duration: 5 });
           const measured = { url, pid: service.pid };
@@ -54,6 +48,6 @@ const cpuPerAnswer = async (target) => {
     }
     console.log(JSON.stringify({ options, without: results[0], with: results[1] }));
   } finally {
-    bare?.child.kill();
+    bare?.stop();
   }
 })();

@@ -11,13 +11,13 @@
 //   node bench/jwks-process.js [rounds=6] [seconds=3] [grants=login,refresh,client_credentials]
 // (npm run build first)
 const autocannon = require('autocannon');
-const { withService, credentials, workload } = require('./token-setup');
+const { withService, credentials, workload, bareJwks } = require('./token-setup');
 const { processTicks, runChild } = require('./lib');
 
 const [rounds, seconds] = [Number(process.argv[2] ?? 6), Number(process.argv[3] ?? 3)];
 const GRANTS = (process.argv[4] ?? 'login,refresh,client_credentials').split(',');
 const CONNECTIONS = 32;
-const ADDED_BY_THE_ANSWER = ['date', 'connection', 'keep-alive', 'content-length', 'vary', 'cache-control', 'etag', 'content-type', 'x-request-id'];
+const ADDED_BY_THE_ANSWER = ['vary', 'cache-control', 'etag', 'content-type', 'x-request-id'];
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function measure(servers, label) {
@@ -54,19 +54,17 @@ async function sameAnswer(a, b) {
 
 withService(3927, async (service) => {
   const url = `${service.base}/.well-known/jwks.json`;
-  const answer = await fetch(url);
-  const body = await answer.text();
-  const headers = Object.fromEntries([...answer.headers].filter(([name]) => !['date', 'connection', 'keep-alive', 'content-length'].includes(name)));
+  const bare = await bareJwks(service.base, 3928);
+  const { headers, body } = bare;
   const securityHeaders = Object.fromEntries(Object.entries(headers).filter(([name]) => !ADDED_BY_THE_ANSWER.includes(name)));
   const maxAge = Number(/max-age=(\d+)/.exec(headers['cache-control'])[1]);
-  const bare = await runChild('ceilings/static-http.js', ['3928', JSON.stringify({ headers, body })]);
   const direct = await runChild('ceilings/direct-jwks.js', ['3929', JSON.stringify({ etag: headers.etag, body, maxAge, securityHeaders })]);
   try {
     await sameAnswer(url, 'http://127.0.0.1:3929/.well-known/jwks.json');
     const servers = [
       { name: 'service', url, pid: service.pid },
       { name: 'direct', url: 'http://127.0.0.1:3929/.well-known/jwks.json', pid: direct.msg.pid },
-      { name: 'bare', url: 'http://127.0.0.1:3928/.well-known/jwks.json', pid: bare.msg.pid },
+      { name: 'bare', url: bare.url, pid: bare.pid },
     ];
     const fresh = await measure(servers, 'fresh');
     const creds = await credentials(service.base, { users: 16 });
@@ -76,7 +74,7 @@ withService(3927, async (service) => {
     const afterGrants = await measure(servers, 'after the grants');
     console.log(JSON.stringify({ connections: CONNECTIONS, rounds, seconds, grants: GRANTS, fresh, afterGrants }, null, 2));
   } finally {
-    bare.child.kill();
+    bare.stop();
     direct.child.kill();
   }
 });

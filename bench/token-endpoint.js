@@ -15,7 +15,7 @@
 const autocannon = require('autocannon');
 const { runChild, load, compare, report } = require('./lib');
 const { FORM, NGINX_MODELS } = require('./verify-setup');
-const { withService, credentials, logins, refreshTokens, loginLoad, refreshLoad, startPeer } = require('./token-setup');
+const { withService, credentials, logins, refreshTokens, loginLoad, refreshLoad, startPeer, bareJwks } = require('./token-setup');
 const { joseCeiling } = require('./verify');
 
 const PORT = 3921;
@@ -36,18 +36,6 @@ const at = (name, connections, options, pid) => ({ name, pid, measure: ({ durati
 /** A raw ceiling in a child process of its own, measuring for the round's duration. */
 const ceiling = (name, script, args, pick) => ({ name, measure: async ({ duration }) => ({ name, requestsPerSec: pick((await runChild(script, [String(duration), ...args])).msg) }) });
 
-/**
- * The service's JWKS answer, recorded once, served by ceilings/static-http.js: the same body and
- * headers (the request id fixed), without Fastify, the hooks or the rest of the application.
- */
-async function bareJwks(base) {
-  const answer = await fetch(`${base}/.well-known/jwks.json`);
-  if (answer.status !== 200) throw new Error(`JWKS answered ${answer.status}`);
-  const headers = Object.fromEntries([...answer.headers].filter(([name]) => !['date', 'connection', 'keep-alive', 'content-length'].includes(name)));
-  const { child, msg } = await runChild('ceilings/static-http.js', [String(BARE_PORT), JSON.stringify({ headers, body: await answer.text() })]);
-  return { url: `http://127.0.0.1:${BARE_PORT}/.well-known/jwks.json`, pid: msg.pid, headerCount: Object.keys(headers).length, stop: () => child.kill() };
-}
-
 const ratio = (a, b) => +(a.requestsPerSec / b.requestsPerSec).toFixed(2);
 
 module.exports = async function tokenEndpoint({ rounds = 3, duration = 5, warmup = 2 } = {}) {
@@ -55,7 +43,7 @@ module.exports = async function tokenEndpoint({ rounds = 3, duration = 5, warmup
     const peer = await startPeer(PEER_PORT, PEER_CORE);
     let bare;
     try {
-      bare = await bareJwks(service.base);
+      bare = await bareJwks(service.base, BARE_PORT);
       const creds = await credentials(service.base, { users: CHAINS });
       const users = creds.loginBodies.slice(0, LOGINS);
       const loginCreds = { ...creds, loginBodies: users };

@@ -6,7 +6,7 @@
 const { execFileSync, spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const { join } = require('node:path');
-const { startService, freshDatabase } = require('./lib');
+const { startService, freshDatabase, runChild } = require('./lib');
 const { ADMIN_PASSWORD, FORM, inParallel, call } = require('./verify-setup');
 
 const SCOPES = ['models:list', 'ocr:infer'];
@@ -188,4 +188,19 @@ async function startPeer(port, core) {
   return { pid: msg.pid, core, tokenUrl: tokenUrl.href, jwksUrl: discovery.jwks_uri, auth, body, header, stop: () => child.kill() };
 }
 
-module.exports = { SCOPES, basic, withService, credentials, logins, refreshTokens, loginLoad, refreshLoad, workload, startPeer, expectJwt };
+/**
+ * The service's JWKS answer, recorded once, served on `port` by ceilings/static-http.js: the same
+ * body and headers (the request id fixed), without Fastify, the hooks or the rest of the
+ * application. Also gives the recorded headers (but Node's own: date, connection, keep-alive,
+ * content-length) and body.
+ */
+async function bareJwks(base, port) {
+  const answer = await fetch(`${base}/.well-known/jwks.json`);
+  if (answer.status !== 200) throw new Error(`JWKS answered ${answer.status}`);
+  const headers = Object.fromEntries([...answer.headers].filter(([name]) => !['date', 'connection', 'keep-alive', 'content-length'].includes(name)));
+  const body = await answer.text();
+  const { child, msg } = await runChild('ceilings/static-http.js', [String(port), JSON.stringify({ headers, body })]);
+  return { url: `http://127.0.0.1:${port}/.well-known/jwks.json`, pid: msg.pid, headers, body, headerCount: Object.keys(headers).length, stop: () => child.kill() };
+}
+
+module.exports = { SCOPES, basic, withService, credentials, logins, refreshTokens, loginLoad, refreshLoad, workload, startPeer, expectJwt, bareJwks };
