@@ -18,7 +18,7 @@
 const { resolve } = require('node:path');
 const autocannon = require('autocannon');
 const { withService, credentials, workload: workloadLoad } = require('./token-setup');
-const { processTicks, postgresTicks } = require('./lib');
+const { processTicks, postgresTicks, median } = require('./lib');
 
 const [workload = 'client_credentials', envA = '{}', envB = '{}', roundsArg = '8', secondsArg = '3', beforeArg = ''] = process.argv.slice(2);
 const before = beforeArg.split(',').filter(Boolean);
@@ -27,7 +27,6 @@ const seconds = Number(secondsArg);
 
 const options = (base, creds) => workloadLoad(workload, base, creds);
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 withService(3931, async (a) =>
   withService(3932, async (b) => {

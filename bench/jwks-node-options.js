@@ -9,17 +9,11 @@
 //   e.g. node bench/jwks-node-options.js '--max-valid-polymorphic-map-count=16'
 const autocannon = require('autocannon');
 const { withService, credentials, workload, bareJwks } = require('./token-setup');
-const { processTicks } = require('./lib');
+const { median, cpuRound } = require('./lib');
 
 const [options = '', perSide = '3'] = process.argv.slice(2);
 const sides = [[], options.split(' ').filter(Boolean)];
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const cpuPerAnswer = async (target) => {
-  const before = processTicks(target.pid);
-  const result = await autocannon({ url: target.url, connections: 32, duration: 3 });
-  if (result.non2xx || result.errors) throw new Error(`${result.non2xx} non-2xx, ${result.errors} errors`);
-  return ((processTicks(target.pid) - before) * 10) / result.requests.total;
-};
+const cpuPerAnswer = async (target) => (await cpuRound(target, { connections: 32, seconds: 3 })).cpuMs;
 
 (async () => {
   let bare;
@@ -36,10 +30,10 @@ const cpuPerAnswer = async (target) => {
           for (const t of [measured, bare]) await autocannon({ url: t.url, connections: 32, duration: 2 });
           const ratios = [];
           for (let r = 0; r < 4; r++) {
-            const [first, second] = r % 2 ? [bare, measured] : [measured, bare];
-            const a = await cpuPerAnswer(first);
-            const b = await cpuPerAnswer(second);
-            ratios.push(first === measured ? a / b : b / a);
+            // Every other round the bare server goes first, so neither always follows the other.
+            const cpu = new Map();
+            for (const t of r % 2 ? [bare, measured] : [measured, bare]) cpu.set(t, await cpuPerAnswer(t));
+            ratios.push(cpu.get(measured) / cpu.get(bare));
           }
           results[side].push(+median(ratios).toFixed(2));
           console.log(`${side ? options : 'no options'}: service/bare CPU per answer ${ratios.map((x) => x.toFixed(2)).join(' ')}, median ${median(ratios).toFixed(2)}`);

@@ -12,13 +12,12 @@
 // (npm run build first)
 const autocannon = require('autocannon');
 const { withService, credentials, workload, bareJwks } = require('./token-setup');
-const { processTicks, runChild } = require('./lib');
+const { runChild, median, cpuRound } = require('./lib');
 
 const [rounds, seconds] = [Number(process.argv[2] ?? 6), Number(process.argv[3] ?? 3)];
 const GRANTS = (process.argv[4] ?? 'login,refresh,client_credentials').split(',');
 const CONNECTIONS = 32;
 const ADDED_BY_THE_ANSWER = ['vary', 'cache-control', 'etag', 'content-type', 'x-request-id'];
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function measure(servers, label) {
   for (const s of servers) {
@@ -27,11 +26,9 @@ async function measure(servers, label) {
   }
   for (let r = 0; r < rounds; r++) {
     for (const s of r % 2 ? [...servers].reverse() : servers) {
-      const before = processTicks(s.pid);
-      const result = await autocannon({ url: s.url, connections: CONNECTIONS, duration: seconds });
-      if (result.non2xx || result.errors) throw new Error(`${s.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-      s.rates.push(Math.round(result.requests.average));
-      s.cpu.push(+(((processTicks(s.pid) - before) * 10) / result.requests.total).toFixed(4));
+      const { perSec, cpuMs } = await cpuRound(s, { connections: CONNECTIONS, seconds });
+      s.rates.push(perSec);
+      s.cpu.push(+cpuMs.toFixed(4));
     }
     console.log(`${label} round ${r + 1}: ${servers.map((s) => `${s.name} ${s.rates.at(-1)}/s ${s.cpu.at(-1)} ms`).join(', ')}`);
   }

@@ -15,6 +15,20 @@ function statFields(stat) {
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
+/** The middle value (the upper of the two middles for an even count). */
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * One round of GETs at `target.url` (a server whose process is `target.pid`): its rate and that
+ * process's CPU per answer (all its threads, from /proc). Any failed answer fails the round.
+ */
+async function cpuRound(target, { connections, seconds }) {
+  const before = processTicks(target.pid);
+  const result = await autocannon({ url: target.url, connections, duration: seconds });
+  if (result.non2xx || result.errors) throw new Error(`${target.url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return { perSec: Math.round(result.requests.average), cpuMs: ((processTicks(target.pid) - before) * 10) / result.requests.total };
+}
+
 /** CPU ticks (1/100 s) of a /proc stat line: utime + stime (+ cutime + cstime, its reaped children's, with `children`). */
 function statTicks(stat, children = false) {
   const fields = statFields(stat);
@@ -298,4 +312,4 @@ function report(title, rows, extra = {}) {
   return out;
 }
 
-module.exports = { ROOT, statFields, startService, freshDatabase, runChild, jwtLibraries, load, compare, report, waitReady, statTicks, processTicks, postgresTicks };
+module.exports = { ROOT, statFields, median, cpuRound, startService, freshDatabase, runChild, jwtLibraries, load, compare, report, waitReady, statTicks, processTicks, postgresTicks };
