@@ -11,7 +11,12 @@
 // and the JWKS beside a bare node:http server answering its very bytes and headers (reported):
 // what one Node event loop can serve of that answer on this machine, load generator included.
 // The service runs unpinned on a fresh PostgreSQL database (token-setup.js); only the peer is
-// pinned (taskset). Every row must have zero non-2xx answers (lib.js load() throws otherwise).
+// pinned (taskset), to one core at a time: each of its rows is measured on core 0 and on core 1,
+// and the service is compared with the mean of the two. This VM's cores are not alike: at times
+// core 0 serves HTTP at two thirds of core 1's speed, the peer's JWKS included (bench/cores.js),
+// and the unpinned service spends most of such rounds there, so a peer kept on core 1 would be
+// measured on the faster core only. Against core 1 alone, as until 2026-12-06, is reported too.
+// Every row must have zero non-2xx answers (lib.js load() throws otherwise).
 const autocannon = require('autocannon');
 const { runChild, load, compare, report } = require('./lib');
 const { FORM, NGINX_MODELS } = require('./verify-setup');
@@ -20,7 +25,7 @@ const { joseCeiling } = require('./verify');
 
 const PORT = 3921;
 const PEER_PORT = 3922;
-const PEER_CORE = 1;
+const PEER_CORES = [0, 1];
 const BARE_PORT = 3923;
 const LOGINS = 8;
 const CHAINS = 16;
@@ -40,7 +45,9 @@ const ratio = (a, b) => +(a.requestsPerSec / b.requestsPerSec).toFixed(2);
 
 module.exports = async function tokenEndpoint({ rounds = 3, duration = 5, warmup = 2 } = {}) {
   return withService(PORT, async (service) => {
-    const peer = await startPeer(PEER_PORT, PEER_CORE);
+    const peer = await startPeer(PEER_PORT, PEER_CORES[0]);
+    // The peer's target on `core`: moved there before each of its rounds, outside the round.
+    const onCore = (core, target) => ({ ...target, prepare: () => peer.pinTo(core) });
     let bare;
     try {
       bare = await bareJwks(service.base, BARE_PORT);
@@ -64,10 +71,12 @@ module.exports = async function tokenEndpoint({ rounds = 3, duration = 5, warmup
           prepare: async () => (chains = await refreshTokens(service.base, creds, CHAINS)),
           measure: ({ duration: d }) => load(`tessera refresh grant, ${CHAINS} chains`, { ...refreshLoad(service.base, creds, chains), duration: d, connections: CHAINS }),
         },
-        at(`oidc-provider client_credentials, ${CLIENTS} conns (core ${PEER_CORE})`, CLIENTS, { url: peer.tokenUrl, method: 'POST', headers: { ...FORM, authorization: peer.auth }, body: peer.body }, peer.pid),
+        ...PEER_CORES.map((core) =>
+          onCore(core, at(`oidc-provider client_credentials, ${CLIENTS} conns (core ${core})`, CLIENTS, { url: peer.tokenUrl, method: 'POST', headers: { ...FORM, authorization: peer.auth }, body: peer.body }, peer.pid)),
+        ),
         at(`tessera client_credentials, API key by Basic, ${CLIENTS} conns`, CLIENTS, clientCredentials(creds.apiKeyAuth), service.pid),
         at(`tessera client_credentials, confidential client by Basic, ${CLIENTS} conns`, CLIENTS, clientCredentials(creds.clientAuth), service.pid),
-        at(`oidc-provider JWKS, ${CLIENTS} conns (core ${PEER_CORE})`, CLIENTS, { url: peer.jwksUrl }, peer.pid),
+        ...PEER_CORES.map((core) => onCore(core, at(`oidc-provider JWKS, ${CLIENTS} conns (core ${core})`, CLIENTS, { url: peer.jwksUrl }, peer.pid))),
         at(`tessera JWKS, ${CLIENTS} conns`, CLIENTS, { url: `${service.base}/.well-known/jwks.json` }, service.pid),
         at(`bare node:http, the JWKS's bytes and ${bare.headerCount} headers, own process, ${CLIENTS} conns`, CLIENTS, { url: bare.url }, bare.pid),
         joseCeiling(service.base, accessTokens[0]),
@@ -84,7 +93,11 @@ module.exports = async function tokenEndpoint({ rounds = 3, duration = 5, warmup
       await autocannon({ ...loginLoad(service.base, loginCreds), connections: LOGINS, duration: LOGIN_WARMUP_SECONDS });
       const rows = await compare(targets, { rounds, duration, connections: CLIENTS, warmup });
       if (inactive) throw new Error(`introspect: ${inactive} answers of 200 said inactive`);
-      const [argon2, password, sign, refresh, peerToken, apiKey, confidential, peerJwks, jwks, bareJwksRow, jose, verify, introspect] = rows;
+      const [argon2, password, sign, refresh, peerToken0, peerToken1, apiKey, confidential, peerJwks0, peerJwks1, jwks, bareJwksRow, jose, verify, introspect] = rows;
+      // The peer on either core: the mean of its medians on core 0 and on core 1.
+      const eitherCore = (what, a, b) => ({ name: `${what}, mean of core 0 and core 1`, requestsPerSec: Math.round((a.requestsPerSec + b.requestsPerSec) / 2), failures: a.failures + b.failures });
+      const peerToken = eitherCore('oidc-provider client_credentials', peerToken0, peerToken1);
+      const peerJwks = eitherCore("oidc-provider's JWKS", peerJwks0, peerJwks1);
       const figure = (name, workload, row, base, target) => {
         const r = ratio(row, base);
         const ok = !row.failures && !base.failures;
@@ -108,17 +121,19 @@ module.exports = async function tokenEndpoint({ rounds = 3, duration = 5, warmup
         figure('client_credentials, API key', `HTTP Basic, ${CLIENTS} connections`, apiKey, peerToken, 1.25),
         figure('client_credentials, confidential client', `HTTP Basic, ${CLIENTS} connections`, confidential, peerToken, 1.25),
         figure('JWKS', `GET, ${CLIENTS} connections`, jwks, peerJwks, 2.5),
+        figure('client_credentials, API key, against the peer on core 1 alone', `HTTP Basic, ${CLIENTS} connections`, apiKey, peerToken1, null),
+        figure("JWKS against the peer's on core 1 alone", `GET, ${CLIENTS} connections`, jwks, peerJwks1, null),
         figure('JWKS beside a bare server', `GET, ${CLIENTS} connections`, jwks, bareJwksRow, null),
         figure('/verify', `nginx auth_request form, ${CHAINS} users' JWTs, ${CLIENTS} connections`, verify, jose, 0.45),
         figure('/introspect', `confidential client by Basic, ${CHAINS} users' JWTs, ${INTROSPECTORS} connections`, introspect, jose, null),
       ];
       return report('token-endpoint', summary, {
         'every measurement (median round)': rows,
-        peer: `oidc-provider ${require('oidc-provider/package.json').version}, in-memory adapter, one confidential client (client_secret_basic), client_credentials with a resource indicator, access tokens ${JSON.stringify(peer.header)}; pinned to core ${PEER_CORE} by taskset (the service is not pinned); on Node ${process.version}, which oidc-provider 9 calls unsupported (it asks for 22 LTS+)`,
+        peer: `oidc-provider ${require('oidc-provider/package.json').version}, in-memory adapter, one confidential client (client_secret_basic), client_credentials with a resource indicator, access tokens ${JSON.stringify(peer.header)}; pinned by taskset to core 0 for one row and to core 1 for another (moved between the rounds), each figure against the mean of the two (the service is not pinned); on Node ${process.version}, which oidc-provider 9 calls unsupported (it asks for 22 LTS+)`,
         service: 'node dist/src/main.js (as npm start), unpinned, fresh database on the local PostgreSQL server, log level info, throttler limits out of reach (one IP)',
         credentials: `through the admin API: tenant ${creds.tenant.slug}, ${CHAINS} users, its default public client, a confidential client, an API key`,
         'cpu ms/req': "the measured process's CPU (all threads) per request, median of the rounds: the service's, or the peer's",
-        'core 0 %': "per round, the share of samples (every 50 ms) in which the measured process's main thread was last on core 0; the peer is pinned to core 1",
+        'core 0 %': "per round, the share of samples (every 50 ms) in which the measured process's main thread was last on core 0; the peer is pinned to the core its row names",
         'JWKS ceiling': `a bare node:http server answering the JWKS's bytes with the same headers, in a process of its own, unpinned: ${bareJwksRow.requestsPerSec}/s; 2.5x oidc-provider's JWKS is ${Math.round(2.5 * peerJwks.requestsPerSec)}/s`,
         'all met': summary.every((s) => s.result !== 'MISSED'),
         'seconds per round': duration,

@@ -185,7 +185,18 @@ async function startPeer(port, core) {
   const tokenUrl = new URL(discovery.token_endpoint);
   const answer = call(tokenUrl.origin, tokenUrl.pathname, { method: 'POST', headers: { ...FORM, authorization: auth }, body });
   const header = await expectJwt(answer, 'oidc-provider');
-  return { pid: msg.pid, core, tokenUrl: tokenUrl.href, jwksUrl: discovery.jwks_uri, auth, body, header, stop: () => child.kill() };
+  return {
+    pid: msg.pid,
+    core,
+    tokenUrl: tokenUrl.href,
+    jwksUrl: discovery.jwks_uri,
+    auth,
+    body,
+    header,
+    /** Moves the peer, every thread of it, to another core. */
+    pinTo: (to) => execFileSync('taskset', ['-a', '-p', '-c', String(to), String(msg.pid)], { stdio: 'ignore' }),
+    stop: () => child.kill(),
+  };
 }
 
 /**
