@@ -12,10 +12,10 @@
 // what one Node event loop can serve of that answer on this machine, load generator included.
 // The service runs unpinned on a fresh PostgreSQL database (token-setup.js); only the peer is
 // pinned (taskset), to one core at a time: each of its rows is measured on core 0 and on core 1,
-// and the service is compared with the mean of the two. This VM's cores are not alike: at times
-// core 0 serves HTTP at two thirds of core 1's speed, the peer's JWKS included (bench/cores.js),
-// and the unpinned service spends most of such rounds there, so a peer kept on core 1 would be
-// measured on the faster core only. Against core 1 alone, as until 2026-12-06, is reported too.
+// and the service is compared with the mean of the two. This VM's cores are not alike: for
+// minutes at a time one of them serves HTTP at two thirds of the other's speed or less, the
+// peer's JWKS included (bench/cores.js; core 0 at one time, core 1 at another), while the
+// unpinned service runs on either. Against core 1 alone, as until 2026-12-06, is reported too.
 // Every row must have zero non-2xx answers (lib.js load() throws otherwise).
 const autocannon = require('autocannon');
 const { runChild, load, compare, report } = require('./lib');
