@@ -2,11 +2,10 @@
 // Whether this VM's two cores serve HTTP alike right now: the bare node:http server answering
 // the JWKS's bytes (ceilings/static-http.js) and oidc-provider's JWKS (the token-endpoint peer),
 // each moved between core 0 and core 1 by taskset round by round, alternating which core goes
-// first. A diagnosis only: token-endpoint never pins the service, and pins the peer to core 1.
+// first. A diagnosis only: token-endpoint never pins the service (it measures the peer on each core).
 //   node bench/cores.js [rounds=4] [seconds=3]   (npm run build first)
-const { execFileSync } = require('node:child_process');
 const autocannon = require('autocannon');
-const { withService, startPeer, bareJwks } = require('./token-setup');
+const { withService, startPeer, moveToCore, bareJwks } = require('./token-setup');
 const { median, cpuRound } = require('./lib');
 
 const [rounds, seconds] = [Number(process.argv[2] ?? 4), Number(process.argv[3] ?? 3)];
@@ -26,8 +25,7 @@ withService(3961, async (service) => {
       const byCore = { 0: [], 1: [] };
       for (let r = 0; r < rounds; r++) {
         for (const core of r % 2 ? [1, 0] : [0, 1]) {
-          // -a: every thread of the process, V8's helpers included.
-          execFileSync('taskset', ['-a', '-p', '-c', String(core), String(s.pid)], { stdio: 'ignore' });
+          moveToCore(s.pid, core);
           const { perSec, cpuMs } = await cpuRound(s, { connections: CONNECTIONS, seconds });
           byCore[core].push({ perSec, cpuUs: +(cpuMs * 1000).toFixed(1) });
           console.log(`${s.name} round ${r + 1}, core ${core}: ${perSec}/s, ${(cpuMs * 1000).toFixed(1)} µs of CPU per answer`);

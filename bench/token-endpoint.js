@@ -20,7 +20,7 @@
 const autocannon = require('autocannon');
 const { runChild, load, compare, report } = require('./lib');
 const { FORM, NGINX_MODELS } = require('./verify-setup');
-const { withService, credentials, logins, refreshTokens, loginLoad, refreshLoad, startPeer, bareJwks } = require('./token-setup');
+const { withService, credentials, logins, refreshTokens, loginLoad, refreshLoad, startPeer, moveToCore, bareJwks } = require('./token-setup');
 const { joseCeiling } = require('./verify');
 
 const PORT = 3921;
@@ -47,7 +47,7 @@ module.exports = async function tokenEndpoint({ rounds = 3, duration = 5, warmup
   return withService(PORT, async (service) => {
     const peer = await startPeer(PEER_PORT, PEER_CORES[0]);
     // The peer's target on `core`: moved there before each of its rounds, outside the round.
-    const onCore = (core, target) => ({ ...target, prepare: () => peer.pinTo(core) });
+    const onCore = (core, target) => ({ ...target, prepare: () => moveToCore(peer.pid, core) });
     let bare;
     try {
       bare = await bareJwks(service.base, BARE_PORT);

@@ -173,6 +173,11 @@ function pinned(core, script, args) {
   });
 }
 
+/** Moves a running process, every thread of it (V8's helpers too), to `core`. */
+function moveToCore(pid, core) {
+  execFileSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
+}
+
 /** oidc-provider on `core`: its token endpoint and JWKS (from its discovery document), checked once. */
 async function startPeer(port, core) {
   const clientId = 'bench-peer-client';
@@ -185,18 +190,7 @@ async function startPeer(port, core) {
   const tokenUrl = new URL(discovery.token_endpoint);
   const answer = call(tokenUrl.origin, tokenUrl.pathname, { method: 'POST', headers: { ...FORM, authorization: auth }, body });
   const header = await expectJwt(answer, 'oidc-provider');
-  return {
-    pid: msg.pid,
-    core,
-    tokenUrl: tokenUrl.href,
-    jwksUrl: discovery.jwks_uri,
-    auth,
-    body,
-    header,
-    /** Moves the peer, every thread of it, to another core. */
-    pinTo: (to) => execFileSync('taskset', ['-a', '-p', '-c', String(to), String(msg.pid)], { stdio: 'ignore' }),
-    stop: () => child.kill(),
-  };
+  return { pid: msg.pid, core, tokenUrl: tokenUrl.href, jwksUrl: discovery.jwks_uri, auth, body, header, stop: () => child.kill() };
 }
 
 /**
@@ -214,4 +208,4 @@ async function bareJwks(base, port) {
   return { url: `http://127.0.0.1:${port}/.well-known/jwks.json`, pid: msg.pid, headers, body, headerCount: Object.keys(headers).length, stop: () => child.kill() };
 }
 
-module.exports = { SCOPES, basic, withService, credentials, logins, refreshTokens, loginLoad, refreshLoad, workload, startPeer, expectJwt, bareJwks };
+module.exports = { SCOPES, basic, withService, credentials, logins, refreshTokens, loginLoad, refreshLoad, workload, startPeer, moveToCore, expectJwt, bareJwks };
