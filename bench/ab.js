@@ -27,7 +27,6 @@ const seconds = Number(secondsArg);
 
 const options = (base, creds) => workloadLoad(workload, base, creds);
 
-
 withService(3931, async (a) =>
   withService(3932, async (b) => {
     const sides = [

@@ -178,7 +178,7 @@ function moveToCore(pid, core) {
   execFileSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
 }
 
-/** oidc-provider on `core`: its token endpoint and JWKS (from its discovery document), checked once. */
+/** oidc-provider, started on `core` (moveToCore moves it): its token endpoint and JWKS (from its discovery document), checked once. */
 async function startPeer(port, core) {
   const clientId = 'bench-peer-client';
   const secret = randomBytes(32).toString('base64url');
@@ -190,7 +190,7 @@ async function startPeer(port, core) {
   const tokenUrl = new URL(discovery.token_endpoint);
   const answer = call(tokenUrl.origin, tokenUrl.pathname, { method: 'POST', headers: { ...FORM, authorization: auth }, body });
   const header = await expectJwt(answer, 'oidc-provider');
-  return { pid: msg.pid, core, tokenUrl: tokenUrl.href, jwksUrl: discovery.jwks_uri, auth, body, header, stop: () => child.kill() };
+  return { pid: msg.pid, tokenUrl: tokenUrl.href, jwksUrl: discovery.jwks_uri, auth, body, header, stop: () => child.kill() };
 }
 
 /**
