@@ -12,10 +12,10 @@
 // what one Node event loop can serve of that answer on this machine, load generator included.
 // The service runs unpinned on a fresh PostgreSQL database (token-setup.js); only the peer is
 // pinned (taskset), to one core at a time: each of its rows is measured on core 0 and on core 1,
-// and the service is compared with the mean of the two. This VM's cores are not alike: for
-// minutes at a time one of them serves HTTP at two thirds of the other's speed or less, the
-// peer's JWKS included (bench/cores.js; core 0 at one time, core 1 at another), while the
-// unpinned service runs on either. Against core 1 alone, as until 2026-12-06, is reported too.
+// and the service is compared with the mean of the two. On some machines of this kind the two
+// cores are not alike: for minutes at a time one serves HTTP at two thirds of the other's speed
+// or less, the peer's JWKS included (bench/cores.js; core 0 at one time, core 1 at another),
+// while the unpinned service runs on either. Against core 1 alone, as until 2026-12-06, is reported too.
 // Every row must have zero non-2xx answers (lib.js load() throws otherwise).
 const autocannon = require('autocannon');
 const { runChild, load, compare, report } = require('./lib');
@@ -78,7 +78,7 @@ module.exports = async function tokenEndpoint({ rounds = 3, duration = 5, warmup
         at(`tessera client_credentials, confidential client by Basic, ${CLIENTS} conns`, CLIENTS, clientCredentials(creds.clientAuth), service.pid),
         ...PEER_CORES.map((core) => onCore(core, at(`oidc-provider JWKS, ${CLIENTS} conns (core ${core})`, CLIENTS, { url: peer.jwksUrl }, peer.pid))),
         at(`tessera JWKS, ${CLIENTS} conns`, CLIENTS, { url: `${service.base}/.well-known/jwks.json` }, service.pid),
-        at(`bare node:http, the JWKS's bytes and ${bare.headerCount} headers, own process, ${CLIENTS} conns`, CLIENTS, { url: bare.url }, bare.pid),
+        at(`bare node:http, the JWKS's bytes and ${Object.keys(bare.headers).length} headers, own process, ${CLIENTS} conns`, CLIENTS, { url: bare.url }, bare.pid),
         joseCeiling(service.base, accessTokens[0]),
         at(`tessera GET /verify, ${CHAINS} users' JWTs, ${CLIENTS} conns`, CLIENTS, { url: `${service.base}/verify`, headers: NGINX_MODELS, requests: accessTokens.map((t) => ({ headers: { authorization: `Bearer ${t}` } })), expect: 204 }, service.pid),
         at(`tessera POST /introspect, confidential client, ${CHAINS} users' JWTs, ${INTROSPECTORS} conns`, INTROSPECTORS, {

@@ -205,7 +205,7 @@ async function bareJwks(base, port) {
   const headers = Object.fromEntries([...answer.headers].filter(([name]) => !['date', 'connection', 'keep-alive', 'content-length'].includes(name)));
   const body = await answer.text();
   const { child, msg } = await runChild('ceilings/static-http.js', [String(port), JSON.stringify({ headers, body })]);
-  return { url: `http://127.0.0.1:${port}/.well-known/jwks.json`, pid: msg.pid, headers, body, headerCount: Object.keys(headers).length, stop: () => child.kill() };
+  return { url: `http://127.0.0.1:${port}/.well-known/jwks.json`, pid: msg.pid, headers, body, stop: () => child.kill() };
 }
 
 module.exports = { SCOPES, basic, withService, credentials, logins, refreshTokens, loginLoad, refreshLoad, workload, startPeer, moveToCore, expectJwt, bareJwks };
